@@ -1,0 +1,7 @@
+//! End-to-end tests: one integration binary, one module per topic.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod serve;
