@@ -3,5 +3,6 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
+mod archive;
 mod cli;
 mod serve;

@@ -57,6 +57,9 @@ pub(crate) enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The evidence archive: put, get, proofs, checkpoints, audit.
+    #[command(subcommand)]
+    Archive(crate::archive::ArchiveCommand),
 }
 
 #[derive(Debug, Args)]

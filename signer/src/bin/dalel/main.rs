@@ -3,6 +3,7 @@
 //!
 //! Exit status: 0 success, 1 runtime failure, 2 invalid usage or configuration.
 
+mod archive;
 mod cli;
 
 use std::process::ExitCode;
@@ -49,6 +50,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let config = cli.global.load_config().map_err(Failure::config)?;
     match cli.command {
         Command::Serve(args) => serve(&cli.global, args, config),
+        Command::Archive(command) => {
+            let data = cli.global.data_dir(&config).map_err(Failure::config)?;
+            let data = signer::data_dir::DataDir::open(&data).map_err(Failure::runtime)?;
+            match archive::run(data.path(), command) {
+                Ok(true) => Ok(()),
+                // The audit printed its discrepancies; exit 1 without another line.
+                Ok(false) => Err(Failure {
+                    code: 1,
+                    error: anyhow::anyhow!("the archive audit found discrepancies"),
+                }),
+                Err(e) => Err(Failure::runtime(e)),
+            }
+        }
         Command::Config(ConfigCommand::Show) => {
             let mut config = config;
             config.data_dir = Some(cli.global.data_dir(&config).map_err(Failure::config)?);

@@ -1,0 +1,163 @@
+//! `dalel archive ...`: argument handling over the `archive` library.
+
+use std::fs::File;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use archive::{Archive, Description, Reference};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ArchiveCommand {
+    /// Archive a file and print its receipt as JSON.
+    Put(PutArgs),
+    /// Write an archived item's bytes, re-hashed on the way out, to a file or stdout.
+    Get {
+        /// Entry index, or BLAKE3 / SHA-256 of the content (64 hex digits).
+        reference: String,
+        /// Output file (written completely and renamed into place only if intact).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print the offline receipt (C2SP tlog-proof) of an archived item.
+    Proof {
+        /// Entry index, or BLAKE3 / SHA-256 of the content.
+        reference: String,
+    },
+    /// Sign a checkpoint of the current tree now and print it.
+    Checkpoint,
+    /// Print the checkpoint public key (PEM), for `dalel-verify receipt --key`.
+    PublicKey,
+    /// Audit the whole archive: every blob, leaf, tree hash and checkpoint.
+    Verify,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PutArgs {
+    /// The file to archive.
+    file: PathBuf,
+    /// Case number the item belongs to.
+    #[arg(long, value_name = "N")]
+    case: Option<String>,
+    /// Kind of item (protocol, video, scan, ...).
+    #[arg(long, value_name = "K")]
+    kind: Option<String>,
+    /// Media type (default application/octet-stream).
+    #[arg(long, value_name = "TYPE")]
+    media_type: Option<String>,
+    /// Metadata, repeatable.
+    #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = parse_meta)]
+    meta: Vec<(String, String)>,
+}
+
+fn parse_meta(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{s:?} is not KEY=VALUE"))
+}
+
+/// Runs one archive command on the archive under `data`.
+pub(crate) fn run(data: &Path, command: ArchiveCommand) -> anyhow::Result<bool> {
+    let archive = Archive::open(&data.join("archive"))?;
+    match command {
+        ArchiveCommand::Put(args) => put(&archive, args)?,
+        ArchiveCommand::Get { reference, output } => get(&archive, &reference, output)?,
+        ArchiveCommand::Proof { reference } => {
+            let index = archive.resolve(reference.parse::<Reference>()?)?;
+            print!("{}", archive.receipt(index)?.to_tlog_proof());
+        }
+        ArchiveCommand::Checkpoint => print!("{}", archive.checkpoint()?.note),
+        ArchiveCommand::PublicKey => print!("{}", archive.public_key_pem()),
+        ArchiveCommand::Verify => return Ok(verify(&archive)),
+    }
+    Ok(true)
+}
+
+fn put(archive: &Archive, args: PutArgs) -> anyhow::Result<()> {
+    let file =
+        File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let description = Description {
+        case: args.case,
+        kind: args.kind,
+        media_type: args.media_type,
+        meta: args.meta.into_iter().collect(),
+    };
+    let receipt = if std::io::stderr().is_terminal() && len > 64 << 20 {
+        let bar = indicatif::ProgressBar::new(len);
+        let mut reader = bar.wrap_read(file);
+        let r = archive.put(&mut reader, &description, None);
+        bar.finish_and_clear();
+        r?
+    } else {
+        let mut file = file;
+        archive.put(&mut file, &description, None)?
+    };
+    let entry: serde_json::Value = serde_json::from_slice(&receipt.entry)?;
+    let json = serde_json::json!({
+        "index": receipt.index,
+        "entry": entry,
+        "checkpoint": {
+            "size": receipt.checkpoint.size,
+            "root": B64.encode(receipt.checkpoint.root),
+            "note": receipt.checkpoint.note,
+        },
+        "inclusion_proof": receipt.proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
+        "receipt": receipt.to_tlog_proof(),
+    });
+    println!("{}", serde_json::to_string_pretty(&json)?);
+    Ok(())
+}
+
+fn get(archive: &Archive, reference: &str, output: Option<PathBuf>) -> anyhow::Result<()> {
+    let index = archive.resolve(reference.parse::<Reference>()?)?;
+    match output {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            archive.copy_to(index, &mut out)?;
+            out.flush()?;
+        }
+        Some(path) => {
+            // Damaged bytes never appear under the requested name.
+            let partial = path.with_extension("partial");
+            let mut file = File::create(&partial)
+                .with_context(|| format!("cannot create {}", partial.display()))?;
+            let result = archive
+                .copy_to(index, &mut file)
+                .map_err(anyhow::Error::from)
+                .and_then(|_| {
+                    file.sync_all()
+                        .with_context(|| format!("cannot sync {}", partial.display()))
+                });
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+            std::fs::rename(&partial, &path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn verify(archive: &Archive) -> bool {
+    let report = archive.audit(|_| {});
+    for d in &report.discrepancies {
+        println!("DISCREPANCY {d}");
+    }
+    println!(
+        "{}: {} entries, {} blobs ({} bytes) re-hashed, {} checkpoints checked, {} unreferenced blobs, {} discrepancies",
+        if report.is_clean() { "OK" } else { "FAILED" },
+        report.entries,
+        report.blobs,
+        report.bytes,
+        report.checkpoints,
+        report.unreferenced_blobs,
+        report.discrepancies.len()
+    );
+    report.is_clean()
+}
