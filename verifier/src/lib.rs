@@ -7,5 +7,7 @@
 //! Capabilities arrive issue by issue: X.509 path validation, CRL/OCSP, CMS/CAdES,
 //! RFC 3161 tokens, PAdES, and Merkle proofs and checkpoints.
 
+pub mod tsp;
+
 /// The version of this crate, reported by `dalel-verify --version` and in reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
