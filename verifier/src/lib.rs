@@ -7,6 +7,10 @@
 //! Capabilities arrive issue by issue: X.509 path validation, CRL/OCSP, CMS/CAdES,
 //! RFC 3161 tokens, PAdES, and Merkle proofs and checkpoints.
 
+pub mod checkpoint;
+pub mod merkle;
+pub mod note;
+pub mod receipt;
 pub mod tsp;
 
 /// The version of this crate, reported by `dalel-verify --version` and in reports.

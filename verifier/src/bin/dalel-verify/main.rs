@@ -1,19 +1,40 @@
-//! `dalel-verify`: offline verification of Dälel evidence. Argument parsing only; the work is
-//! done by the `verifier` library.
+//! `dalel-verify`: offline verification of Dälel evidence. Argument parsing and reporting
+//! only; the work is done by the `verifier` library.
+//!
+//! Exit status: 0 valid, 1 invalid (a failed check or malformed evidence), 2 usage error
+//! (bad arguments or unreadable input files). Verdicts go to stdout; usage errors go to
+//! stderr as one `error: ...` line.
 
-use clap::Parser;
+mod cli;
+mod merkle_cmd;
+mod receipt_cmd;
+mod report;
 
-/// Verify Dälel evidence offline: signatures, time-stamps, archive receipts and proofs.
-///
-/// Works without devices and without network access unless asked. Exit status: 0 valid,
-/// 1 invalid, 2 usage error. Verification commands arrive with the archive and verifier
-/// issues; this build only answers --help and --version.
-#[derive(Debug, Parser)]
-#[command(name = "dalel-verify", version = verifier::VERSION, arg_required_else_help = true)]
-struct Cli {}
+use std::io::{self, Write as _};
+use std::process::ExitCode;
 
-fn main() {
-    // With no commands defined yet, clap answers --help/--version and rejects everything else
-    // with a usage error (exit 2) before this returns.
-    let Cli {} = Cli::parse();
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command};
+
+/// A problem with the request rather than with the evidence: exit status 2.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+fn main() -> ExitCode {
+    // clap answers --help and --version, and exits 2 on its own usage errors.
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Command::Merkle(command) => merkle_cmd::run(command),
+        Command::Receipt(args) => receipt_cmd::run(args),
+    };
+    match outcome {
+        Ok(outcome) => outcome.finish(cli.json),
+        Err(UsageError(message)) => {
+            // One line, whatever an underlying error message contains.
+            let message = message.replace(['\n', '\r'], " ");
+            let _ignored = writeln!(io::stderr().lock(), "error: {message}");
+            ExitCode::from(2)
+        }
+    }
 }

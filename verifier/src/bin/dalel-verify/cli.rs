@@ -1,0 +1,97 @@
+//! The command line, as clap parses it. No checking beyond types happens here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Verify Dälel evidence offline: archive receipts and Merkle proofs.
+///
+/// Works without devices and without network access. Hashes are standard base64
+/// (RFC 4648 §4) of 32 bytes. Exit status: 0 valid, 1 invalid
+/// (including malformed evidence), 2 usage error (bad arguments, unreadable files).
+#[derive(Debug, Parser)]
+#[command(name = "dalel-verify", version = verifier::VERSION, arg_required_else_help = true)]
+pub(crate) struct Cli {
+    /// Print a machine-readable JSON report instead of text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check a Merkle inclusion or consistency proof (RFC 9162 §2.1).
+    #[command(subcommand)]
+    Merkle(MerkleCommand),
+    /// Check an archive receipt (C2SP tlog-proof) and, optionally, the blob it names.
+    ///
+    /// The public key is the trust anchor. Without --origin, the log's name is taken from
+    /// the checkpoint's origin line, and the receipt is valid only if a signature line with
+    /// that name and this key's ID verifies under the key. With --origin, the checkpoint's
+    /// origin must also equal NAME.
+    Receipt(ReceiptArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MerkleCommand {
+    /// Check that a leaf hash is in a tree (RFC 9162 §2.1.3.2).
+    Inclusion(InclusionArgs),
+    /// Check that one tree extends another (RFC 9162 §2.1.4.2).
+    Consistency(ConsistencyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InclusionArgs {
+    /// Zero-based index of the leaf.
+    #[arg(long, value_name = "N")]
+    pub(crate) leaf_index: u64,
+    /// Number of leaves in the tree.
+    #[arg(long, value_name = "N")]
+    pub(crate) tree_size: u64,
+    /// The leaf hash, SHA-256(0x00 || data), in base64.
+    #[arg(long, value_name = "B64")]
+    pub(crate) leaf_hash: String,
+    /// The trusted root hash, in base64.
+    #[arg(long, value_name = "B64")]
+    pub(crate) root: String,
+    /// Proof hashes in base64, comma-separated, leaf's sibling first; empty or omitted for
+    /// an empty proof.
+    #[arg(long, value_name = "B64[,B64...]")]
+    pub(crate) proof: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConsistencyArgs {
+    /// Size of the old tree.
+    #[arg(long, value_name = "N")]
+    pub(crate) size1: u64,
+    /// Size of the new tree.
+    #[arg(long, value_name = "N")]
+    pub(crate) size2: u64,
+    /// Root of the old tree, in base64.
+    #[arg(long, value_name = "B64")]
+    pub(crate) root1: String,
+    /// Root of the new tree, in base64.
+    #[arg(long, value_name = "B64")]
+    pub(crate) root2: String,
+    /// Proof hashes in base64, comma-separated; empty or omitted for an empty proof.
+    #[arg(long, value_name = "B64[,B64...]")]
+    pub(crate) proof: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReceiptArgs {
+    /// The receipt (.tlog-proof) file.
+    pub(crate) file: PathBuf,
+    /// The log's checkpoint key: an ECDSA P-256 public key, PEM "PUBLIC KEY" (SPKI).
+    #[arg(long, value_name = "PUBKEY.pem")]
+    pub(crate) key: PathBuf,
+    /// A blob to check against the entry's size, BLAKE3 and SHA-256.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) blob: Option<PathBuf>,
+    /// Require this log origin (and key name) instead of taking it from the checkpoint.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) origin: Option<String>,
+}
