@@ -40,9 +40,9 @@ fn synced_temp(path: &Path, bytes: &[u8], mode: u32) -> io::Result<(PathBuf, Pat
 }
 
 /// Writes `bytes` to `path` atomically: readers see the old or the new file, never a mix,
-/// even after a crash.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let (dir, temp) = synced_temp(path, bytes, 0o644)?;
+/// even after a crash. The new file gets permission bits `mode`.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let (dir, temp) = synced_temp(path, bytes, mode)?;
     let result = fs::rename(&temp, path).and_then(|()| sync_dir(&dir));
     if result.is_err() {
         let _ = fs::remove_file(&temp);

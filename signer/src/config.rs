@@ -29,6 +29,30 @@ pub struct Config {
     pub server: ServerConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The evidence archive's HTTP endpoints.
+    pub archive: ArchiveConfig,
+}
+
+/// `[archive]`: the evidence archive's HTTP endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// Largest item `POST /v1/archive` accepts, in bytes; larger uploads get 413 and nothing
+    /// is archived. Default: 64 GiB (hours of interrogation video).
+    pub max_upload_bytes: u64,
+    /// Longest time one upload may take, replacing `server.request_timeout` for
+    /// `POST /v1/archive`. Default: `2h`.
+    #[serde(with = "humantime_serde")]
+    pub upload_timeout: Duration,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 64 << 30,
+            upload_timeout: Duration::from_secs(2 * 3600),
+        }
+    }
 }
 
 /// `[server]`: the HTTP service.
@@ -124,6 +148,13 @@ impl Config {
             return Err(ConfigProblem {
                 location: None,
                 key: Some("server.max_body_bytes".to_owned()),
+                message: "must be greater than zero".to_owned(),
+            });
+        }
+        if self.archive.max_upload_bytes == 0 {
+            return Err(ConfigProblem {
+                location: None,
+                key: Some("archive.max_upload_bytes".to_owned()),
                 message: "must be greater than zero".to_owned(),
             });
         }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod data_dir;
 pub mod http;
 pub mod logging;
+pub mod tokens;
 
 /// The service version, reported by `/healthz` and `dalel --version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -77,6 +77,17 @@ impl DalelServer {
         self.data.path().join("store")
     }
 
+    /// The API token `dalel serve` created on first start.
+    pub fn token(&self) -> String {
+        let path = self.data_dir().join("auth/initial-token");
+        std::fs::read_to_string(&path).unwrap().trim().to_owned()
+    }
+
+    /// `Authorization` header value for [`DalelServer::token`].
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.token())
+    }
+
     /// The private temporary directory around the data directory, for test files.
     pub fn scratch(&self) -> &Path {
         self.data.path()

@@ -94,7 +94,7 @@ impl Files {
             .sync_data()
             .map_err(|e| LogError::io("cannot sync", &self.path("hashes"), e))?;
         let path = self.path("synced");
-        write_atomic(&path, format!("{size}\n").as_bytes())
+        write_atomic(&path, format!("{size}\n").as_bytes(), 0o644)
             .map_err(|e| LogError::io("cannot write", &path, e))
     }
 

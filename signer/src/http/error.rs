@@ -6,6 +6,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use archive::ArchiveError;
+use archive::blob::BlobError;
+use archive::log::LogError;
+
 /// An error answered to an HTTP client.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -18,6 +22,28 @@ pub enum ApiError {
         /// The request path.
         path: String,
     },
+    /// No valid credential was presented.
+    #[error("a valid API token is required: send `Authorization: Bearer <token>`")]
+    Unauthorized,
+    /// The request is malformed; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body is larger than the route accepts.
+    #[error("the request body exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    Missing(String),
+    /// Stored evidence no longer matches what was recorded: the caller must know, and the
+    /// operator must audit the store.
+    #[error("{0}")]
+    Damaged(String),
+    /// The store has no space left; nothing was kept of the request.
+    #[error("the archive's storage is full; nothing was stored")]
+    StorageFull,
     /// A failure inside the service; the client gets a generic message.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -36,6 +62,12 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Damaged(_) => (StatusCode::INTERNAL_SERVER_ERROR, "damaged"),
+            Self::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -44,15 +76,66 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let Self::Internal(source) = &self {
-            tracing::error!(error = format!("{source:#}"), "request failed");
+        match &self {
+            Self::Internal(source) => {
+                tracing::error!(error = format!("{source:#}"), "request failed");
+            }
+            Self::Damaged(what) => tracing::error!(what, "stored evidence is damaged"),
+            Self::StorageFull => tracing::error!("storage full"),
+            _ => {}
         }
         let body = ErrorBody {
             error: code,
             message: self.to_string(),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750 §3: say which scheme is expected.
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"dalel\""),
+            );
+        }
+        response
     }
+}
+
+impl From<ArchiveError> for ApiError {
+    fn from(error: ArchiveError) -> Self {
+        match error {
+            ArchiveError::NotFound(_) => Self::Missing(error.to_string()),
+            ArchiveError::Log(LogError::NoSuchEntry { .. }) => Self::Missing(error.to_string()),
+            ArchiveError::BadReference(_) | ArchiveError::Description(_) => {
+                Self::BadRequest(error.to_string())
+            }
+            ArchiveError::Blob(BlobError::TooLarge { limit }) => Self::TooLarge { limit },
+            ArchiveError::Blob(BlobError::Source(source)) => {
+                Self::BadRequest(format!("the upload could not be read: {source}"))
+            }
+            ArchiveError::Mismatch { .. } | ArchiveError::Damaged(_) => {
+                Self::Damaged(error.to_string())
+            }
+            _ if is_storage_full(&error) => Self::StorageFull,
+            _ => Self::Internal(error.into()),
+        }
+    }
+}
+
+/// Whether an I/O error somewhere in `error`'s causes is ENOSPC or EDQUOT.
+fn is_storage_full(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -1,35 +1,101 @@
 //! The HTTP API. [`app`] builds the router (tests drive it with `tower::ServiceExt::oneshot`);
 //! [`serve`] runs it on a listener until a shutdown signal, then drains in-flight requests.
 
+mod archive;
+mod auth;
 mod error;
 mod health;
+mod tlog;
 
 use std::future::{Future, IntoFuture};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
-use axum::routing::get;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use auth::Principal;
 pub use error::ApiError;
 
-use crate::config::ServerConfig;
+use crate::config::{ArchiveConfig, ServerConfig};
+use crate::tokens::TokenStore;
 
-/// Builds the service's router. Limits are layers here, where the routes are declared.
-pub fn app(limits: &ServerConfig) -> Router {
+/// What the service runs on: its configuration and the stores it opened.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// `[server]` limits.
+    pub server: ServerConfig,
+    /// `[archive]` limits.
+    pub archive_limits: ArchiveConfig,
+    /// The evidence archive.
+    pub archive: Arc<::archive::Archive>,
+    /// The API tokens clients authenticate with.
+    pub tokens: Arc<TokenStore>,
+}
+
+/// Builds the service's router. Limits and authentication are layers here, where the routes
+/// are declared: every route but `/healthz` requires an API token.
+pub fn app(services: Services) -> Router {
+    let state = archive::ArchiveState {
+        archive: services.archive,
+        limits: services.archive_limits.clone(),
+    };
+    // Uploads stream gigabytes: their own size limit (enforced while hashing) and timeout.
+    let upload = Router::new()
+        .route("/v1/archive", post(archive::put))
+        .layer(DefaultBodyLimit::disable())
+        .layer(timeout(services.archive_limits.upload_timeout));
+    let protected = Router::new()
+        .route("/v1/archive/{reference}", get(archive::get))
+        .route("/v1/archive/{reference}/entry", get(archive::entry))
+        .route("/v1/archive/{reference}/proof", get(archive::proof))
+        .route("/v1/checkpoint", get(archive::checkpoint))
+        .route("/v1/checkpoint/key", get(archive::public_key))
+        .route("/v1/checkpoint/{size}/timestamp", get(archive::timestamp))
+        .route("/v1/consistency", get(archive::consistency))
+        .route("/tlog/checkpoint", get(tlog::checkpoint))
+        .layer(DefaultBodyLimit::max(services.server.max_body_bytes))
+        .layer(timeout(services.server.request_timeout))
+        .merge(upload)
+        .route_layer(from_fn_with_state(services.tokens, auth::require_token))
+        .with_state(state);
     Router::new()
         .route("/healthz", get(health::healthz))
+        .layer(timeout(services.server.request_timeout))
+        .merge(protected)
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            limits.request_timeout,
-        ))
         .layer(TraceLayer::new_for_http())
+}
+
+impl Services {
+    /// Opens the stores under the data directory `data` for `config`. On first start this
+    /// creates an API token and writes it to `auth/initial-token` for the operator.
+    pub fn open(data: &std::path::Path, config: &crate::config::Config) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let archive_dir = data.join("archive");
+        let archive = ::archive::Archive::open(&archive_dir)
+            .with_context(|| format!("cannot open the archive {}", archive_dir.display()))?;
+        let tokens = TokenStore::new(data);
+        if let Some(path) = crate::tokens::create_initial_token(&tokens)? {
+            tracing::info!(path = %path.display(), "first start: an API token was written here");
+        }
+        Ok(Self {
+            server: config.server.clone(),
+            archive_limits: config.archive.clone(),
+            archive: Arc::new(archive),
+            tokens: Arc::new(tokens),
+        })
+    }
+}
+
+fn timeout(limit: Duration) -> TimeoutLayer {
+    TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limit)
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
@@ -91,36 +157,4 @@ pub async fn shutdown_signal() {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::Request;
-    use tower::ServiceExt;
-
-    async fn get_json(uri: &str) -> (StatusCode, serde_json::Value) {
-        let response = app(&ServerConfig::default())
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice(&body).unwrap())
-    }
-
-    #[tokio::test]
-    async fn healthz_reports_status_and_version() {
-        let (status, json) = get_json("/healthz").await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(json["status"], "ok");
-        assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
-    }
-
-    #[tokio::test]
-    async fn unknown_route_is_a_json_404() {
-        let (status, json) = get_json("/v1/nothing").await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(json["error"], "not_found");
-    }
-}
+mod tests;

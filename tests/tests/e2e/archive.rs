@@ -177,3 +177,130 @@ fn bad_references_and_arguments_are_clear_errors() {
     let output = dalel(&data, &["put", "/etc/hostname", "--meta", "novalue"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+fn dalel_verify(args: &[&str]) -> Output {
+    Command::new(binary("dalel-verify"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The archive's receipts and the independent verifier were written apart from one spec;
+/// here they meet: every receipt `dalel archive proof` prints verifies with `dalel-verify`,
+/// with the blob, and against an older checkpoint too.
+#[test]
+fn receipts_verify_with_dalel_verify() {
+    let (dir, contents) = populated();
+    let data = dir.path().join("data");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, ok(&dalel(&data, &["public-key"]))).unwrap();
+    for (i, bytes) in contents.iter().enumerate() {
+        let index = i.to_string();
+        for extra in [&[][..], &["--checkpoint", "3"][..]] {
+            let mut args = vec!["proof", index.as_str()];
+            args.extend_from_slice(extra);
+            let receipt = dir.path().join(format!("receipt{i}"));
+            std::fs::write(&receipt, ok(&dalel(&data, &args))).unwrap();
+            let blob = dir.path().join(format!("in{i}"));
+            let output = dalel_verify(&[
+                "receipt",
+                receipt.to_str().unwrap(),
+                "--key",
+                key.to_str().unwrap(),
+                "--blob",
+                blob.to_str().unwrap(),
+            ]);
+            assert!(
+                output.status.success(),
+                "receipt {i}: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            // The wrong bytes do not pass as the archived ones.
+            let other = dir.path().join("other");
+            std::fs::write(&other, [bytes.as_slice(), b"x"].concat()).unwrap();
+            let output = dalel_verify(&[
+                "receipt",
+                receipt.to_str().unwrap(),
+                "--key",
+                key.to_str().unwrap(),
+                "--blob",
+                other.to_str().unwrap(),
+            ]);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "receipt {i} accepted other bytes"
+            );
+        }
+    }
+    // A key that is not the archive's is refused.
+    let other_data = dir.path().join("other-data");
+    let other_key = dir.path().join("other-key.pem");
+    ok(&dalel(&other_data, &["checkpoint"]));
+    std::fs::write(&other_key, ok(&dalel(&other_data, &["public-key"]))).unwrap();
+    let receipt = dir.path().join("receipt0");
+    let output = dalel_verify(&[
+        "receipt",
+        receipt.to_str().unwrap(),
+        "--key",
+        other_key.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+/// Every checkpoint carries an RFC 3161 token over its note that OpenSSL accepts.
+#[test]
+fn checkpoints_are_time_stamped_for_openssl() {
+    let (dir, _) = populated();
+    let archive = dir.path().join("data/archive");
+    let cert = archive.join("tsa/tsa-cert.pem");
+    let mut stamped = 0;
+    for entry in std::fs::read_dir(archive.join("checkpoints")).unwrap() {
+        let note = entry.unwrap().path();
+        if note.extension().is_none_or(|e| e != "note") {
+            continue;
+        }
+        let digest = sha256_hex(&std::fs::read(&note).unwrap());
+        let output = Command::new("openssl")
+            .args(["ts", "-verify", "-token_in", "-digest", &digest, "-in"])
+            .arg(note.with_extension("tsr"))
+            .arg("-CAfile")
+            .arg(&cert)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            note.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stamped += 1;
+    }
+    assert!(stamped >= 3, "{stamped} checkpoints");
+
+    // A removed token is a discrepancy.
+    let tokens: Vec<_> = std::fs::read_dir(archive.join("checkpoints"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tsr"))
+        .collect();
+    std::fs::remove_file(&tokens[0]).unwrap();
+    let output = dalel(&dir.path().join("data"), &["verify"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("has no time-stamp token"), "{stdout}");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let mut child = Command::new("openssl")
+        .args(["dgst", "-sha256", "-r"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8(output.stdout).unwrap()[..64].to_owned()
+}

@@ -5,4 +5,5 @@
 
 mod archive;
 mod cli;
+mod http_archive;
 mod serve;

@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use archive::{Archive, Description, Reference};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
@@ -26,6 +24,9 @@ pub(crate) enum ArchiveCommand {
     Proof {
         /// Entry index, or BLAKE3 / SHA-256 of the content.
         reference: String,
+        /// Prove inclusion in the stored checkpoint of this tree size [default: the latest]
+        #[arg(long, value_name = "SIZE")]
+        checkpoint: Option<u64>,
     },
     /// Sign a checkpoint of the current tree now and print it.
     Checkpoint,
@@ -65,9 +66,16 @@ pub(crate) fn run(data: &Path, command: ArchiveCommand) -> anyhow::Result<bool> 
     match command {
         ArchiveCommand::Put(args) => put(&archive, args)?,
         ArchiveCommand::Get { reference, output } => get(&archive, &reference, output)?,
-        ArchiveCommand::Proof { reference } => {
+        ArchiveCommand::Proof {
+            reference,
+            checkpoint,
+        } => {
             let index = archive.resolve(reference.parse::<Reference>()?)?;
-            print!("{}", archive.receipt(index)?.to_tlog_proof());
+            let receipt = match checkpoint {
+                Some(size) => archive.receipt_at(index, size)?,
+                None => archive.receipt(index)?,
+            };
+            print!("{}", receipt.to_tlog_proof());
         }
         ArchiveCommand::Checkpoint => print!("{}", archive.checkpoint()?.note),
         ArchiveCommand::PublicKey => print!("{}", archive.public_key_pem()),
@@ -96,18 +104,7 @@ fn put(archive: &Archive, args: PutArgs) -> anyhow::Result<()> {
         let mut file = file;
         archive.put(&mut file, &description, None)?
     };
-    let entry: serde_json::Value = serde_json::from_slice(&receipt.entry)?;
-    let json = serde_json::json!({
-        "index": receipt.index,
-        "entry": entry,
-        "checkpoint": {
-            "size": receipt.checkpoint.size,
-            "root": B64.encode(receipt.checkpoint.root),
-            "note": receipt.checkpoint.note,
-        },
-        "inclusion_proof": receipt.proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
-        "receipt": receipt.to_tlog_proof(),
-    });
+    let json = receipt.to_json();
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
 }

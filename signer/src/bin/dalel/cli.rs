@@ -60,6 +60,9 @@ pub(crate) enum Command {
     /// The evidence archive: put, get, proofs, checkpoints, audit.
     #[command(subcommand)]
     Archive(crate::archive::ArchiveCommand),
+    /// API tokens for the HTTP service: create, list, revoke.
+    #[command(subcommand)]
+    Token(crate::token::TokenCommand),
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 
 mod archive;
 mod cli;
+mod token;
 
 use std::process::ExitCode;
 
@@ -63,6 +64,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Err(e) => Err(Failure::runtime(e)),
             }
         }
+        Command::Token(command) => {
+            let data = cli.global.data_dir(&config).map_err(Failure::config)?;
+            let data = signer::data_dir::DataDir::open(&data).map_err(Failure::runtime)?;
+            token::run(data.path(), command).map_err(Failure::runtime)
+        }
         Command::Config(ConfigCommand::Show) => {
             let mut config = config;
             config.data_dir = Some(cli.global.data_dir(&config).map_err(Failure::config)?);
@@ -88,6 +94,7 @@ fn serve(
     let data_path = global.data_dir(&config).map_err(Failure::config)?;
     let data = signer::data_dir::DataDir::open(&data_path).map_err(Failure::runtime)?;
     let _lock = data.lock_for_serve().map_err(Failure::runtime)?;
+    let services = signer::http::Services::open(data.path(), &config).map_err(Failure::runtime)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -105,7 +112,7 @@ fn serve(
             version = signer::VERSION,
             "listening"
         );
-        let router = signer::http::app(&config.server);
+        let router = signer::http::app(services);
         signer::http::serve(
             listener,
             router,

@@ -6,6 +6,8 @@
 //! blobs/<2 hex>/<62 hex>      content, addressed by BLAKE3, read-only
 //! log/entries|index|hashes    the Merkle log (see crate::log)
 //! checkpoints/<size>.note     every signed checkpoint, named by tree size (20 digits)
+//! checkpoints/<size>.tsr      its RFC 3161 time-stamp token
+//! tsa/                        the local time-stamp authority (until a remote one is set)
 //! keys/checkpoint-key.pem     the checkpoint signing key (0600) and its .pub.pem
 //! origin                      the log identity written in every checkpoint
 //! ```
@@ -15,18 +17,21 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
-
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
+use std::time::{Duration, SystemTime};
 
 use crate::blob::{BlobError, BlobStore, FsBlobStore};
 use crate::checkpoint::{CheckpointError, CheckpointKey};
 use crate::digest::{CopyError, copy_and_hash};
-use crate::durable::{create_new, write_atomic};
+use crate::durable::write_atomic;
 use crate::entry::{Description, DescriptionError, Entry, rfc3339_utc};
 use crate::log::{Log, LogError};
-use crate::tree::Hash;
+use crate::timestamp::{LocalAuthority, TimestampSource};
+
+mod receipt;
+mod signing;
+
+pub use receipt::{Receipt, SignedCheckpoint};
+use signing::{Checkpoints, latest_checkpoint};
 
 /// Least time between two checkpoints signed because of load (on-demand ones are not held
 /// back): a steady stream of appends is covered by at most one new checkpoint a second.
@@ -78,6 +83,9 @@ pub enum ArchiveError {
         /// What the stored bytes hash to.
         found: String,
     },
+    /// The time-stamp authority could not be set up.
+    #[error("time-stamp authority: {0}")]
+    Timestamp(String),
     /// The store contradicts a checkpoint it signed, or holds an entry it cannot read.
     #[error("the archive is damaged: {0}")]
     Damaged(String),
@@ -108,53 +116,6 @@ impl std::str::FromStr for Reference {
     }
 }
 
-/// A signed checkpoint as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedCheckpoint {
-    /// Tree size.
-    pub size: u64,
-    /// Root hash.
-    pub root: Hash,
-    /// The signed note, verbatim.
-    pub note: String,
-}
-
-/// Everything needed to prove, offline, that an entry is in the archive.
-#[derive(Debug, Clone)]
-pub struct Receipt {
-    /// The entry's index.
-    pub index: u64,
-    /// The entry's canonical bytes (the Merkle leaf data).
-    pub entry: Vec<u8>,
-    /// The inclusion proof of the entry in the checkpoint's tree.
-    pub proof: Vec<Hash>,
-    /// The checkpoint the proof is against.
-    pub checkpoint: SignedCheckpoint,
-}
-
-impl Receipt {
-    /// The receipt in C2SP `tlog-proof` form, the entry bytes in its `extra` line.
-    pub fn to_tlog_proof(&self) -> String {
-        let mut out = format!(
-            "c2sp.org/tlog-proof@v1\nextra {}\nindex {}\n",
-            B64.encode(&self.entry),
-            self.index
-        );
-        for hash in &self.proof {
-            out.push_str(&B64.encode(hash));
-            out.push('\n');
-        }
-        out.push('\n');
-        out.push_str(&self.checkpoint.note);
-        out
-    }
-}
-
-struct Checkpoints {
-    latest: Option<SignedCheckpoint>,
-    signed_at: Option<Instant>,
-}
-
 /// An open archive. Safe to share between threads.
 pub struct Archive {
     dir: PathBuf,
@@ -162,6 +123,7 @@ pub struct Archive {
     log: Log,
     key: CheckpointKey,
     checkpoints: Mutex<Checkpoints>,
+    timestamps: Option<Box<dyn TimestampSource>>,
     by_digest: Mutex<Option<HashMap<[u8; 32], u64>>>,
     /// Held for the archive's lifetime: the log has exactly one writer.
     _lock: fs::File,
@@ -178,8 +140,26 @@ impl std::fmt::Debug for Archive {
 
 impl Archive {
     /// Opens the archive in `dir`, creating it on first use (with a new checkpoint key and a
-    /// random origin), and recovering from an interrupted run.
+    /// random origin), and recovering from an interrupted run. Checkpoints are time-stamped by
+    /// a local authority kept in `dir/tsa`, created on first use.
     pub fn open(dir: &Path) -> Result<Self, ArchiveError> {
+        let mut archive = Self::open_with(dir, None)?;
+        let tsa = LocalAuthority::open_or_generate(&dir.join("tsa"))
+            .map_err(|e| ArchiveError::Timestamp(e.to_string()))?;
+        archive.timestamps = Some(Box::new(tsa));
+        // A crash between storing a checkpoint and its token leaves the latest one unstamped.
+        if let Some(latest) = archive.latest_checkpoint() {
+            archive.timestamp(&latest);
+        }
+        Ok(archive)
+    }
+
+    /// Opens the archive in `dir` like [`Archive::open`], with checkpoints time-stamped by
+    /// `timestamps` (or not at all).
+    pub fn open_with(
+        dir: &Path,
+        timestamps: Option<Box<dyn TimestampSource>>,
+    ) -> Result<Self, ArchiveError> {
         let io = |context, path: &Path| {
             let path = path.to_owned();
             move |source| ArchiveError::Io {
@@ -224,6 +204,7 @@ impl Archive {
                 latest,
                 signed_at: None,
             }),
+            timestamps,
             by_digest: Mutex::new(None),
             _lock: lock,
         })
@@ -255,13 +236,27 @@ impl Archive {
     }
 
     /// Archives `content`: stores the blob (durably), appends an entry describing it, and
-    /// returns a receipt against a checkpoint that covers it.
+    /// returns a receipt against a checkpoint that covers it (signing one may wait up to
+    /// [`CHECKPOINT_INTERVAL`]).
     pub fn put(
         &self,
         content: &mut dyn Read,
         description: &Description,
         limit: Option<u64>,
     ) -> Result<Receipt, ArchiveError> {
+        let index = self.append(content, description, limit)?;
+        let checkpoint = self.checkpoint_covering(index)?;
+        self.receipt_against(index, checkpoint)
+    }
+
+    /// Archives `content` like [`Archive::put`] and returns the entry's index as soon as the
+    /// blob and the entry are durable, without waiting for a checkpoint to cover it.
+    pub fn append(
+        &self,
+        content: &mut dyn Read,
+        description: &Description,
+        limit: Option<u64>,
+    ) -> Result<u64, ArchiveError> {
         description.validate()?;
         let received = rfc3339_utc(SystemTime::now());
         let digests = self.blobs.put(content, limit)?;
@@ -275,8 +270,7 @@ impl Archive {
             map.entry(digests.blake3).or_insert(index);
             map.entry(digests.sha256).or_insert(index);
         }
-        let checkpoint = self.checkpoint_covering(index)?;
-        self.receipt_against(index, checkpoint)
+        Ok(index)
     }
 
     /// Resolves a reference to an entry index.
@@ -344,113 +338,6 @@ impl Archive {
         Ok(entry)
     }
 
-    /// A receipt for entry `index` against the latest checkpoint, signing one if none
-    /// covers the entry yet.
-    pub fn receipt(&self, index: u64) -> Result<Receipt, ArchiveError> {
-        let checkpoint = self.checkpoint_covering(index)?;
-        self.receipt_against(index, checkpoint)
-    }
-
-    fn receipt_against(
-        &self,
-        index: u64,
-        checkpoint: SignedCheckpoint,
-    ) -> Result<Receipt, ArchiveError> {
-        Ok(Receipt {
-            index,
-            entry: self.log.entry(index)?,
-            proof: self.log.inclusion_proof(index, checkpoint.size)?,
-            checkpoint,
-        })
-    }
-
-    /// The latest signed checkpoint, if any.
-    pub fn latest_checkpoint(&self) -> Option<SignedCheckpoint> {
-        self.checkpoints.lock().ok().and_then(|c| c.latest.clone())
-    }
-
-    /// Signs a checkpoint of the current tree now, unless the latest already covers it.
-    pub fn checkpoint(&self) -> Result<SignedCheckpoint, ArchiveError> {
-        let mut state = self
-            .checkpoints
-            .lock()
-            .map_err(|_| ArchiveError::Damaged("checkpoint state poisoned".into()))?;
-        self.sign_locked(&mut state)
-    }
-
-    /// A checkpoint covering entry `index`: the latest if it does, otherwise a new one,
-    /// signed no sooner than [`CHECKPOINT_INTERVAL`] after the previous one so that load
-    /// cannot make the archive sign without pause.
-    pub fn checkpoint_covering(&self, index: u64) -> Result<SignedCheckpoint, ArchiveError> {
-        let mut state = self
-            .checkpoints
-            .lock()
-            .map_err(|_| ArchiveError::Damaged("checkpoint state poisoned".into()))?;
-        if let Some(latest) = state.latest.as_ref().filter(|c| c.size > index) {
-            return Ok(latest.clone());
-        }
-        if let Some(at) = state.signed_at {
-            let wait = CHECKPOINT_INTERVAL.saturating_sub(at.elapsed());
-            // Waiting with the lock held queues every other caller behind this signature,
-            // which will cover them too.
-            std::thread::sleep(wait);
-        }
-        self.sign_locked(&mut state)
-    }
-
-    fn sign_locked(&self, state: &mut Checkpoints) -> Result<SignedCheckpoint, ArchiveError> {
-        let size = self.log.sync()?;
-        if let Some(latest) = &state.latest {
-            if latest.size == size {
-                return Ok(latest.clone());
-            }
-            // Never sign a tree that does not extend what was signed before.
-            let earlier = self.log.root(latest.size)?;
-            if earlier != latest.root {
-                return Err(ArchiveError::Damaged(format!(
-                    "the tree of {} entries no longer has the root signed in its checkpoint",
-                    latest.size
-                )));
-            }
-        }
-        let root = self.log.root(size)?;
-        let note = self.key.sign(size, &root);
-        let path = checkpoint_path(&self.dir, size);
-        match create_new(&path, note.as_bytes(), 0o444) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                // Signed before a crash; the stored one stands if it says the same.
-                let stored = fs::read_to_string(&path).map_err(|source| ArchiveError::Io {
-                    context: "cannot read",
-                    path: path.clone(),
-                    source,
-                })?;
-                if self.key.check(&stored).ok() != Some((size, root)) {
-                    return Err(ArchiveError::Damaged(format!(
-                        "stored checkpoint {} disagrees with the log",
-                        path.display()
-                    )));
-                }
-            }
-            Err(source) => {
-                return Err(ArchiveError::Io {
-                    context: "cannot write",
-                    path,
-                    source,
-                });
-            }
-        }
-        let checkpoint = SignedCheckpoint { size, root, note };
-        state.latest = Some(checkpoint.clone());
-        state.signed_at = Some(Instant::now());
-        Ok(checkpoint)
-    }
-
-    /// Paths of every stored checkpoint, by size.
-    pub fn checkpoint_files(&self) -> Result<Vec<(u64, PathBuf)>, ArchiveError> {
-        checkpoint_files(&self.dir)
-    }
-
     /// The checkpoint key, for the audit.
     pub(crate) fn key(&self) -> &CheckpointKey {
         &self.key
@@ -485,55 +372,6 @@ pub(crate) fn check_digests(
     Ok(())
 }
 
-fn checkpoint_path(dir: &Path, size: u64) -> PathBuf {
-    dir.join("checkpoints").join(format!("{size:020}.note"))
-}
-
-fn checkpoint_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, ArchiveError> {
-    let cdir = dir.join("checkpoints");
-    let mut out = Vec::new();
-    let entries = fs::read_dir(&cdir).map_err(|source| ArchiveError::Io {
-        context: "cannot list",
-        path: cdir.clone(),
-        source,
-    })?;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(size) = name.strip_suffix(".note").and_then(|s| s.parse().ok()) {
-            out.push((size, entry.path()));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-fn latest_checkpoint(
-    dir: &Path,
-    key: &CheckpointKey,
-) -> Result<Option<SignedCheckpoint>, ArchiveError> {
-    let Some((size, path)) = checkpoint_files(dir)?.pop() else {
-        return Ok(None);
-    };
-    let note = fs::read_to_string(&path).map_err(|source| ArchiveError::Io {
-        context: "cannot read",
-        path: path.clone(),
-        source,
-    })?;
-    let (signed_size, root) = key.check(&note).map_err(|what| {
-        ArchiveError::Checkpoint(CheckpointError::Malformed {
-            path: path.clone(),
-            what,
-        })
-    })?;
-    if signed_size != size {
-        return Err(ArchiveError::Damaged(format!(
-            "{} holds a checkpoint of size {signed_size}",
-            path.display()
-        )));
-    }
-    Ok(Some(SignedCheckpoint { size, root, note }))
-}
-
 /// The archive's origin, made on first use: a name that is unique per archive so that
 /// checkpoints of different stations can never be confused.
 fn origin(dir: &Path) -> Result<String, ArchiveError> {
@@ -548,10 +386,12 @@ fn origin(dir: &Path) -> Result<String, ArchiveError> {
         source: std::io::Error::other(e.to_string()),
     })?;
     let origin = format!("dalel.local/archive/{}", hex::encode(id));
-    write_atomic(&path, format!("{origin}\n").as_bytes()).map_err(|source| ArchiveError::Io {
-        context: "cannot write",
-        path: path.clone(),
-        source,
+    write_atomic(&path, format!("{origin}\n").as_bytes(), 0o644).map_err(|source| {
+        ArchiveError::Io {
+            context: "cannot write",
+            path: path.clone(),
+            source,
+        }
     })?;
     Ok(origin)
 }
