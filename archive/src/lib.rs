@@ -12,6 +12,7 @@ pub mod durable;
 pub mod entry;
 pub mod log;
 pub mod store;
+pub mod tiles;
 pub mod timestamp;
 pub mod tree;
 

@@ -60,6 +60,7 @@ pub fn app(services: Services) -> Router {
         .route("/v1/checkpoint/{size}/timestamp", get(archive::timestamp))
         .route("/v1/consistency", get(archive::consistency))
         .route("/tlog/checkpoint", get(tlog::checkpoint))
+        .route("/tlog/tile/{*path}", get(tlog::tile))
         .layer(DefaultBodyLimit::max(services.server.max_body_bytes))
         .layer(timeout(services.server.request_timeout))
         .merge(upload)

@@ -5,6 +5,8 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use tower::ServiceExt;
 
+use std::sync::Arc;
+
 use super::*;
 use crate::config::Config;
 
@@ -97,6 +99,8 @@ async fn every_archive_route_refuses_missing_wrong_and_revoked_tokens() {
         "/v1/archive/0/entry",
         "/v1/consistency?from=1&to=1",
         "/tlog/checkpoint",
+        "/tlog/tile/0/000",
+        "/tlog/tile/entries/000",
     ];
     let second = f.services.tokens.create("second").unwrap();
     f.services.tokens.revoke("second").unwrap();
@@ -281,4 +285,62 @@ async fn a_damaged_blob_never_downloads_as_complete() {
         result.is_err(),
         "a damaged blob was served as a complete body"
     );
+}
+
+#[tokio::test]
+async fn tiles_of_the_signed_tree() {
+    let f = Fixture::new();
+    let archive = Arc::clone(&f.services.archive);
+    tokio::task::spawn_blocking(move || {
+        std::thread::scope(|s| {
+            for t in 0..6 {
+                let archive = &archive;
+                s.spawn(move || {
+                    for i in 0..50 {
+                        let item = format!("item {t}/{i}").into_bytes();
+                        archive
+                            .append(&mut item.as_slice(), &Default::default(), None)
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        archive.checkpoint().unwrap();
+    })
+    .await
+    .unwrap();
+
+    let response = f.get("/tlog/tile/0/000").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let tile = body_bytes(response).await;
+    assert_eq!(tile.len(), 256 * 32);
+    let log = f.services.archive.log();
+    let leaf = |i: u64| ::archive::tree::leaf_hash(&log.entry(i).unwrap());
+    assert_eq!(tile[..32], leaf(0));
+    assert_eq!(tile[255 * 32..], leaf(255));
+
+    let partial = body_bytes(f.get("/tlog/tile/0/001.p/44").await).await;
+    assert_eq!(partial.len(), 44 * 32);
+    assert_eq!(partial[43 * 32..], leaf(299));
+
+    let bundle = body_bytes(f.get("/tlog/tile/entries/001.p/44").await).await;
+    let first = log.entry(256).unwrap();
+    assert_eq!(
+        usize::from(u16::from_be_bytes([bundle[0], bundle[1]])),
+        first.len()
+    );
+    assert_eq!(bundle[2..2 + first.len()], first[..]);
+
+    for (uri, status) in [
+        ("/tlog/tile/0/001", StatusCode::NOT_FOUND),
+        ("/tlog/tile/0/001.p/45", StatusCode::NOT_FOUND),
+        ("/tlog/tile/1/000", StatusCode::NOT_FOUND),
+        ("/tlog/tile/0/1", StatusCode::BAD_REQUEST),
+        ("/tlog/tile/0/000.p/256", StatusCode::BAD_REQUEST),
+        ("/tlog/tile/data/000", StatusCode::BAD_REQUEST),
+    ] {
+        let response = f.get(uri).await;
+        assert_eq!(response.status(), status, "{uri}");
+        assert!(json(response).await["message"].is_string());
+    }
 }
