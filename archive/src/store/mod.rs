@@ -31,7 +31,7 @@ mod receipt;
 mod signing;
 
 pub use receipt::{Receipt, SignedCheckpoint};
-use signing::{Checkpoints, latest_checkpoint};
+use signing::{Checkpoints, latest_checkpoint, latest_valid_checkpoint};
 
 /// Least time between two checkpoints signed because of load (on-demand ones are not held
 /// back): a steady stream of appends is covered by at most one new checkpoint a second.
@@ -83,6 +83,9 @@ pub enum ArchiveError {
         /// What the stored bytes hash to.
         found: String,
     },
+    /// The archive was opened for the audit only, and the operation would change it.
+    #[error("the archive is opened for audit only; it is not changed")]
+    AuditOnly,
     /// The time-stamp authority could not be set up.
     #[error("time-stamp authority: {0}")]
     Timestamp(String),
@@ -124,6 +127,8 @@ pub struct Archive {
     key: CheckpointKey,
     checkpoints: Mutex<Checkpoints>,
     timestamps: Option<Box<dyn TimestampSource>>,
+    /// Opened by [`Archive::open_for_audit`]: never appends or signs.
+    audit_only: bool,
     by_digest: Mutex<Option<HashMap<[u8; 32], u64>>>,
     /// Held for the archive's lifetime: the log has exactly one writer.
     _lock: fs::File,
@@ -160,6 +165,21 @@ impl Archive {
         dir: &Path,
         timestamps: Option<Box<dyn TimestampSource>>,
     ) -> Result<Self, ArchiveError> {
+        Self::open_inner(dir, timestamps, false)
+    }
+
+    /// Opens the archive in `dir` for [`Archive::audit`] only: a damaged latest checkpoint,
+    /// or one covering more entries than the log holds, does not stop the opening (the audit
+    /// reports it), and the archive opened this way refuses to append or sign.
+    pub fn open_for_audit(dir: &Path) -> Result<Self, ArchiveError> {
+        Self::open_inner(dir, None, true)
+    }
+
+    fn open_inner(
+        dir: &Path,
+        timestamps: Option<Box<dyn TimestampSource>>,
+        audit_only: bool,
+    ) -> Result<Self, ArchiveError> {
         let io = |context, path: &Path| {
             let path = path.to_owned();
             move |source| ArchiveError::Io {
@@ -185,7 +205,11 @@ impl Archive {
         let key = CheckpointKey::open_or_generate(&dir.join("keys"), &origin)?;
         let blobs = FsBlobStore::open(&dir.join("blobs"))?;
         let log = Log::open(&dir.join("log"))?;
-        let latest = latest_checkpoint(dir, &key)?;
+        let latest = if audit_only {
+            latest_valid_checkpoint(dir, &key, log.size())
+        } else {
+            latest_checkpoint(dir, &key)?
+        };
         if let Some(cp) = &latest
             && cp.size > log.size()
         {
@@ -205,6 +229,7 @@ impl Archive {
                 signed_at: None,
             }),
             timestamps,
+            audit_only,
             by_digest: Mutex::new(None),
             _lock: lock,
         })
@@ -257,6 +282,7 @@ impl Archive {
         description: &Description,
         limit: Option<u64>,
     ) -> Result<u64, ArchiveError> {
+        self.refuse_if_audit_only()?;
         description.validate()?;
         let received = rfc3339_utc(SystemTime::now());
         let digests = self.blobs.put(content, limit)?;
@@ -271,6 +297,13 @@ impl Archive {
             map.entry(digests.sha256).or_insert(index);
         }
         Ok(index)
+    }
+
+    pub(super) fn refuse_if_audit_only(&self) -> Result<(), ArchiveError> {
+        if self.audit_only {
+            return Err(ArchiveError::AuditOnly);
+        }
+        Ok(())
     }
 
     /// Resolves a reference to an entry index.

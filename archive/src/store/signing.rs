@@ -55,6 +55,7 @@ impl Archive {
     }
 
     fn sign_locked(&self, state: &mut Checkpoints) -> Result<SignedCheckpoint, ArchiveError> {
+        self.refuse_if_audit_only()?;
         let size = self.log.sync()?;
         if let Some(latest) = &state.latest {
             if latest.size == size {
@@ -204,6 +205,21 @@ pub(super) fn latest_checkpoint(
         Some((size, path)) => read_checkpoint(key, size, &path).map(Some),
         None => Ok(None),
     }
+}
+
+/// The newest stored checkpoint that is intact and within the log's `log_size` entries,
+/// for the audit, which reports the others.
+pub(super) fn latest_valid_checkpoint(
+    dir: &Path,
+    key: &CheckpointKey,
+    log_size: u64,
+) -> Option<SignedCheckpoint> {
+    let files = checkpoint_files(dir).ok()?;
+    files
+        .into_iter()
+        .rev()
+        .filter(|(size, _)| *size <= log_size)
+        .find_map(|(size, path)| read_checkpoint(key, size, &path).ok())
 }
 
 fn read_checkpoint(

@@ -150,6 +150,26 @@ fn a_flipped_checkpoint_byte_is_reported() {
     assert!(report.contains("DISCREPANCY checkpoint 1:"), "{report}");
 }
 
+/// Damage to the newest checkpoint stops a normal open (nothing is signed over it) but the
+/// audit still runs and names it.
+#[test]
+fn a_flipped_latest_checkpoint_is_reported_by_the_audit() {
+    let (dir, _) = populated();
+    let data = dir.path().join("data");
+    let latest = data.join("archive/checkpoints/00000000000000000003.note");
+    let len = std::fs::read(&latest).unwrap().len();
+    flip_byte(&latest, len - 10);
+    let verify = dalel(&data, &["verify"]);
+    assert_eq!(verify.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(report.contains("DISCREPANCY checkpoint 3:"), "{report}");
+    assert!(report.contains("3 entries"), "{report}");
+    let put = dalel(&data, &["put", "/etc/hostname"]);
+    assert_eq!(put.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&put.stderr);
+    assert!(stderr.contains("00000000000000000003.note"), "{stderr}");
+}
+
 #[test]
 fn bad_references_and_arguments_are_clear_errors() {
     let (dir, _) = populated();
