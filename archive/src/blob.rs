@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::digest::{CopyError, copy_and_hash};
+use crate::durable::FileError;
 use crate::durable::sync_dir;
 use crate::entry::Digests;
 
@@ -30,26 +31,14 @@ pub enum BlobError {
     #[error("reading the content to archive")]
     Source(#[source] io::Error),
     /// The store's own files could not be read or written (disk full, permissions, ...).
-    #[error("{context} {}", path.display())]
-    Io {
-        /// What was being done.
-        context: &'static str,
-        /// The file or directory.
-        path: PathBuf,
-        /// Why it failed.
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
 }
 
 impl BlobError {
     fn io(context: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Self {
         let path = path.to_owned();
-        move |source| Self::Io {
-            context,
-            path,
-            source,
-        }
+        move |source| Self::Io(FileError::new(context, path, source))
     }
 }
 

@@ -12,6 +12,7 @@ use p256::elliptic_curve::Generate;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use sha2::{Digest, Sha256};
 
+use crate::durable::FileError;
 use crate::durable::create_new;
 use crate::tree::Hash;
 
@@ -20,16 +21,8 @@ use crate::tree::Hash;
 #[non_exhaustive]
 pub enum CheckpointError {
     /// A key or checkpoint file could not be read or written.
-    #[error("{context} {}", path.display())]
-    Io {
-        /// What was being done.
-        context: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
     /// The key file does not hold a P-256 PKCS#8 key.
     #[error("{} does not hold a P-256 private key (PKCS#8 PEM)", path.display())]
     BadKey {
@@ -74,11 +67,7 @@ impl CheckpointKey {
         let path = dir.join(KEY_FILE);
         let io = |context, path: &Path| {
             let path = path.to_owned();
-            move |source| CheckpointError::Io {
-                context,
-                path,
-                source,
-            }
+            move |source| CheckpointError::Io(FileError::new(context, path, source))
         };
         fs::create_dir_all(dir).map_err(io("cannot create", dir))?;
         if !path.exists() {

@@ -6,6 +6,38 @@ use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+/// A file operation that failed: what was being done, to which file, and the system's reason.
+/// Every store error that touches a file carries one, so messages read alike everywhere:
+/// "cannot write /path: No space left on device".
+#[derive(Debug, thiserror::Error)]
+#[error("{context} {}", path.display())]
+pub struct FileError {
+    /// What was being done, e.g. "cannot write".
+    pub context: &'static str,
+    /// The file or directory.
+    pub path: PathBuf,
+    /// Why it failed.
+    #[source]
+    pub source: io::Error,
+}
+
+impl FileError {
+    /// A failure of `context` on `path`.
+    pub fn new(context: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self {
+            context,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// For `map_err`: `fs::read(p).map_err(FileError::at("cannot read", p))`.
+    pub fn at(context: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::new(context, path, source)
+    }
+}
+
 /// Fsyncs a directory, so that entries created or renamed in it survive a crash.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()

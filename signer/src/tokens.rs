@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+use archive::durable::FileError;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde::{Deserialize, Serialize};
@@ -37,16 +38,8 @@ const MAX_NAME_LEN: usize = 64;
 #[non_exhaustive]
 pub enum TokenError {
     /// The token file could not be read or written.
-    #[error("{context} {}", path.display())]
-    Io {
-        /// What was being done.
-        context: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
     /// The token file is not what this version writes.
     #[error("{} is damaged: {reason}", path.display())]
     Damaged {
@@ -201,31 +194,16 @@ impl TokenStore {
     /// Serialises changes between concurrent `dalel token` commands.
     fn lock(&self) -> Result<File, TokenError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(|source| TokenError::Io {
-            context: "cannot create",
-            path: dir.to_owned(),
-            source,
-        })?;
+        create_private_dir(dir).map_err(FileError::at("cannot create", dir))?;
         let lock_path = dir.join("tokens.lock");
-        let file = File::create(&lock_path).map_err(|source| TokenError::Io {
-            context: "cannot open",
-            path: lock_path.clone(),
-            source,
-        })?;
-        file.lock().map_err(|source| TokenError::Io {
-            context: "cannot lock",
-            path: lock_path,
-            source,
-        })?;
+        let file = File::create(&lock_path).map_err(FileError::at("cannot open", &lock_path))?;
+        file.lock()
+            .map_err(FileError::at("cannot lock", lock_path))?;
         Ok(file)
     }
 
     fn io(&self, context: &'static str, source: io::Error) -> TokenError {
-        TokenError::Io {
-            context,
-            path: self.path.clone(),
-            source,
-        }
+        TokenError::Io(FileError::new(context, self.path.clone(), source))
     }
 }
 
@@ -252,13 +230,8 @@ pub fn create_initial_token(store: &TokenStore) -> Result<Option<PathBuf>, Token
         .path()
         .with_file_name(INITIAL_TOKEN_FILE)
         .to_path_buf();
-    archive::durable::write_atomic(&path, format!("{token}\n").as_bytes(), 0o600).map_err(
-        |source| TokenError::Io {
-            context: "cannot write",
-            path: path.clone(),
-            source,
-        },
-    )?;
+    archive::durable::write_atomic(&path, format!("{token}\n").as_bytes(), 0o600)
+        .map_err(|source| TokenError::Io(FileError::new("cannot write", path.clone(), source)))?;
     Ok(Some(path))
 }
 

@@ -9,7 +9,7 @@ mod files;
 mod record;
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 
 use files::{Files, Frontier};
 
+use crate::durable::FileError;
 use crate::tree::{self, Hash};
 
 /// Why a log operation failed.
@@ -24,16 +25,8 @@ use crate::tree::{self, Hash};
 #[non_exhaustive]
 pub enum LogError {
     /// A log file could not be read or written (disk full, permissions, ...).
-    #[error("{context} {}", path.display())]
-    Io {
-        /// What was being done.
-        context: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why it failed.
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
     /// The log's files contradict each other in a way no crash can cause.
     #[error("the log is damaged: {what}")]
     Corrupt {
@@ -58,11 +51,7 @@ pub enum LogError {
 
 impl LogError {
     fn io(context: &'static str, path: &Path, source: io::Error) -> Self {
-        Self::Io {
-            context,
-            path: path.to_owned(),
-            source,
-        }
+        Self::Io(FileError::new(context, path.to_owned(), source))
     }
 }
 

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use crate::blob::{BlobError, BlobStore, FsBlobStore};
 use crate::checkpoint::{CheckpointError, CheckpointKey};
 use crate::digest::{CopyError, copy_and_hash};
-use crate::durable::write_atomic;
+use crate::durable::{FileError, write_atomic};
 use crate::entry::{Description, DescriptionError, Entry, rfc3339_utc};
 use crate::log::{Log, LogError};
 use crate::timestamp::{LocalAuthority, TimestampSource};
@@ -54,16 +54,8 @@ pub enum ArchiveError {
     #[error("invalid description: {0}")]
     Description(#[from] DescriptionError),
     /// An archive file could not be read or written.
-    #[error("{context} {}", path.display())]
-    Io {
-        /// What was being done.
-        context: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
     /// Another process has the archive open.
     #[error("the archive {} is in use by another process", .0.display())]
     InUse(PathBuf),
@@ -182,11 +174,7 @@ impl Archive {
     ) -> Result<Self, ArchiveError> {
         let io = |context, path: &Path| {
             let path = path.to_owned();
-            move |source| ArchiveError::Io {
-                context,
-                path,
-                source,
-            }
+            move |source| ArchiveError::Io(FileError::new(context, path, source))
         };
         fs::create_dir_all(dir.join("checkpoints")).map_err(io("cannot create", dir))?;
         let lock_path = dir.join("lock");
@@ -355,16 +343,16 @@ impl Archive {
             .ok_or_else(|| ArchiveError::Damaged(format!("entry {index} has no BLAKE3")))?;
         let mut blob = self.blobs.open(&address)?;
         let found = copy_and_hash(&mut blob, Some(out), None).map_err(|e| match e {
-            CopyError::Read(source) => ArchiveError::Io {
-                context: "cannot read",
-                path: self.blobs.path_of(&address),
+            CopyError::Read(source) => ArchiveError::Io(FileError::new(
+                "cannot read",
+                self.blobs.path_of(&address),
                 source,
-            },
-            CopyError::Write(source) => ArchiveError::Io {
-                context: "cannot write",
-                path: PathBuf::from("the output"),
+            )),
+            CopyError::Write(source) => ArchiveError::Io(FileError::new(
+                "cannot write",
+                PathBuf::from("the output"),
                 source,
-            },
+            )),
             CopyError::TooLarge { .. } => ArchiveError::Damaged("unexpected limit".into()),
         })?;
         check_digests(index, &entry, &found)?;
@@ -413,18 +401,15 @@ fn origin(dir: &Path) -> Result<String, ArchiveError> {
         return Ok(text.trim().to_owned());
     }
     let mut id = [0u8; 8];
-    getrandom::fill(&mut id).map_err(|e| ArchiveError::Io {
-        context: "cannot draw randomness for",
-        path: path.clone(),
-        source: std::io::Error::other(e.to_string()),
+    getrandom::fill(&mut id).map_err(|e| {
+        ArchiveError::Io(FileError::new(
+            "cannot draw randomness for",
+            path.clone(),
+            std::io::Error::other(e.to_string()),
+        ))
     })?;
     let origin = format!("dalel.local/archive/{}", hex::encode(id));
-    write_atomic(&path, format!("{origin}\n").as_bytes(), 0o644).map_err(|source| {
-        ArchiveError::Io {
-            context: "cannot write",
-            path: path.clone(),
-            source,
-        }
-    })?;
+    write_atomic(&path, format!("{origin}\n").as_bytes(), 0o644)
+        .map_err(|source| ArchiveError::Io(FileError::new("cannot write", path.clone(), source)))?;
     Ok(origin)
 }

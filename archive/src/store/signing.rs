@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Archive, ArchiveError, CHECKPOINT_INTERVAL, SignedCheckpoint};
 use crate::checkpoint::{CheckpointError, CheckpointKey};
-use crate::durable::create_new;
+use crate::durable::{FileError, create_new};
 
 /// What the archive remembers about its checkpoints between calls.
 pub(super) struct Checkpoints {
@@ -79,11 +79,11 @@ impl Archive {
                 }
             }
             Err(source) => {
-                return Err(ArchiveError::Io {
-                    context: "cannot write",
+                return Err(ArchiveError::Io(FileError::new(
+                    "cannot write",
                     path,
                     source,
-                });
+                )));
             }
         }
         let checkpoint = SignedCheckpoint { size, root, note };
@@ -144,11 +144,11 @@ impl Archive {
         match fs::read(&path) {
             Ok(token) => Ok(Some(token)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(ArchiveError::Io {
-                context: "cannot read",
+            Err(source) => Err(ArchiveError::Io(FileError::new(
+                "cannot read",
                 path,
                 source,
-            }),
+            ))),
         }
     }
 
@@ -181,11 +181,7 @@ fn timestamp_path(dir: &Path, size: u64) -> PathBuf {
 fn checkpoint_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, ArchiveError> {
     let cdir = dir.join("checkpoints");
     let mut out = Vec::new();
-    let entries = fs::read_dir(&cdir).map_err(|source| ArchiveError::Io {
-        context: "cannot list",
-        path: cdir.clone(),
-        source,
-    })?;
+    let entries = fs::read_dir(&cdir).map_err(FileError::at("cannot list", &cdir))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(size) = name.strip_suffix(".note").and_then(|s| s.parse().ok()) {
@@ -227,11 +223,7 @@ fn read_checkpoint(
     size: u64,
     path: &Path,
 ) -> Result<SignedCheckpoint, ArchiveError> {
-    let note = fs::read_to_string(path).map_err(|source| ArchiveError::Io {
-        context: "cannot read",
-        path: path.to_owned(),
-        source,
-    })?;
+    let note = fs::read_to_string(path).map_err(FileError::at("cannot read", path))?;
     let (signed_size, root) = key.check(&note).map_err(|what| {
         ArchiveError::Checkpoint(CheckpointError::Malformed {
             path: path.to_owned(),
