@@ -45,6 +45,21 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// Writes `bytes` with `mode` to a fsynced temporary sibling of `path` and returns the
 /// directory and the temporary file's path.
+/// Removes the temporaries [`write_atomic`] and [`create_new`] leave in `dir` when a process
+/// dies between writing and renaming them (`.<name>.<pid>.tmp`). Only safe while holding the
+/// lock that keeps every other writer out of `dir`.
+pub fn remove_stale_temps(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") && entry.file_type()?.is_file() {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 fn synced_temp(path: &Path, bytes: &[u8], mode: u32) -> io::Result<(PathBuf, PathBuf)> {
     let dir = path.parent().unwrap_or(Path::new(".")).to_owned();
     let name = path

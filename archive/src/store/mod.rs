@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use crate::blob::{BlobError, BlobStore, FsBlobStore};
 use crate::checkpoint::{CheckpointError, CheckpointKey};
 use crate::digest::{CopyError, copy_and_hash};
-use crate::durable::{FileError, write_atomic};
+use crate::durable::{FileError, remove_stale_temps, write_atomic};
 use crate::entry::{Description, DescriptionError, Entry, rfc3339_utc};
 use crate::log::{Log, LogError};
 use crate::timestamp::{LocalAuthority, TimestampSource};
@@ -74,6 +74,16 @@ pub enum ArchiveError {
         expected: String,
         /// What the stored bytes hash to.
         found: String,
+    },
+    /// The item was archived (durably, as entry `index`) but no checkpoint covering it could
+    /// be signed yet: do not archive it again; ask for its receipt later.
+    #[error("archived as entry {index}, but no receipt could be made yet: {cause}")]
+    NoReceipt {
+        /// The entry the item now is.
+        index: u64,
+        /// Why no receipt could be made.
+        #[source]
+        cause: Box<ArchiveError>,
     },
     /// The archive was opened for the audit only, and the operation would change it.
     #[error("the archive is opened for audit only; it is not changed")]
@@ -140,14 +150,13 @@ impl Archive {
     /// random origin), and recovering from an interrupted run. Checkpoints are time-stamped by
     /// a local authority kept in `dir/tsa`, created on first use.
     pub fn open(dir: &Path) -> Result<Self, ArchiveError> {
-        let mut archive = Self::open_with(dir, None)?;
+        let mut archive = Self::open_inner(dir, None, false)?;
         let tsa = LocalAuthority::open_or_generate(&dir.join("tsa"))
             .map_err(|e| ArchiveError::Timestamp(e.to_string()))?;
         archive.timestamps = Some(Box::new(tsa));
-        // A crash between storing a checkpoint and its token leaves the latest one unstamped.
-        if let Some(latest) = archive.latest_checkpoint() {
-            archive.timestamp(&latest);
-        }
+        // A crash, or a failing authority, between storing a checkpoint and its token leaves
+        // it unstamped: stamp those now (late, but a token still bounds the note's age).
+        archive.stamp_missing()?;
         Ok(archive)
     }
 
@@ -157,7 +166,9 @@ impl Archive {
         dir: &Path,
         timestamps: Option<Box<dyn TimestampSource>>,
     ) -> Result<Self, ArchiveError> {
-        Self::open_inner(dir, timestamps, false)
+        let archive = Self::open_inner(dir, timestamps, false)?;
+        archive.stamp_missing()?;
+        Ok(archive)
     }
 
     /// Opens the archive in `dir` for [`Archive::audit`] only: a damaged latest checkpoint,
@@ -189,6 +200,17 @@ impl Archive {
             Err(fs::TryLockError::WouldBlock) => return Err(ArchiveError::InUse(dir.to_owned())),
             Err(fs::TryLockError::Error(e)) => return Err(io("cannot lock", &lock_path)(e)),
         }
+        if !audit_only {
+            // Temporaries of writes a crash interrupted; the lock keeps other writers out.
+            for sub in [dir.to_owned(), dir.join("log"), dir.join("checkpoints")] {
+                match remove_stale_temps(&sub) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(FileError::new("cannot clean up", sub, e).into());
+                    }
+                    _ => {}
+                }
+            }
+        }
         let origin = origin(dir)?;
         let key = CheckpointKey::open_or_generate(&dir.join("keys"), &origin)?;
         let blobs = FsBlobStore::open(&dir.join("blobs"))?;
@@ -215,6 +237,7 @@ impl Archive {
             checkpoints: Mutex::new(Checkpoints {
                 latest,
                 signed_at: None,
+                unstamped: Vec::new(),
             }),
             timestamps,
             audit_only,
@@ -258,8 +281,12 @@ impl Archive {
         limit: Option<u64>,
     ) -> Result<Receipt, ArchiveError> {
         let index = self.append(content, description, limit)?;
-        let checkpoint = self.checkpoint_covering(index)?;
-        self.receipt_against(index, checkpoint)
+        self.checkpoint_covering(index)
+            .and_then(|checkpoint| self.receipt_against(index, checkpoint))
+            .map_err(|cause| ArchiveError::NoReceipt {
+                index,
+                cause: Box::new(cause),
+            })
     }
 
     /// Archives `content` like [`Archive::put`] and returns the entry's index as soon as the

@@ -17,6 +17,8 @@ use crate::durable::{FileError, create_new};
 pub(super) struct Checkpoints {
     pub(super) latest: Option<SignedCheckpoint>,
     pub(super) signed_at: Option<Instant>,
+    /// Checkpoints signed while the time-stamp authority failed; retried at each signature.
+    pub(super) unstamped: Vec<SignedCheckpoint>,
 }
 
 impl Archive {
@@ -87,7 +89,10 @@ impl Archive {
             }
         }
         let checkpoint = SignedCheckpoint { size, root, note };
-        self.timestamp(&checkpoint);
+        state.unstamped.retain(|earlier| !self.timestamp(earlier));
+        if !self.timestamp(&checkpoint) {
+            state.unstamped.push(checkpoint.clone());
+        }
         state.latest = Some(checkpoint.clone());
         state.signed_at = Some(Instant::now());
         Ok(checkpoint)
@@ -118,24 +123,55 @@ impl Archive {
             })
     }
 
-    /// Time-stamps a freshly signed checkpoint. A failing authority does not stop the
-    /// archive (the checkpoint is valid without a token); the audit reports the gap.
-    pub(super) fn timestamp(&self, checkpoint: &SignedCheckpoint) {
+    /// Time-stamps a signed checkpoint unless its token is stored already, and says whether
+    /// it now has one. A failing authority does not stop the archive (the checkpoint is valid
+    /// without a token): the caller retries later, and until then the audit reports the gap.
+    pub(super) fn timestamp(&self, checkpoint: &SignedCheckpoint) -> bool {
         let Some(source) = &self.timestamps else {
-            return;
+            return false;
         };
         let path = timestamp_path(&self.dir, checkpoint.size);
         if path.exists() {
-            return;
+            return true;
         }
         let digest: [u8; 32] = Sha256::digest(checkpoint.note.as_bytes()).into();
         let result = source
             .timestamp(&digest)
             .map_err(|e| e.to_string())
             .and_then(|token| create_new(&path, &token, 0o444).map_err(|e| e.to_string()));
-        if let Err(error) = result {
-            tracing::warn!(size = checkpoint.size, error, "checkpoint not time-stamped");
+        match result {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(
+                    size = checkpoint.size,
+                    error,
+                    "checkpoint not time-stamped yet"
+                );
+                false
+            }
         }
+    }
+
+    /// Stamps every stored checkpoint that has no token; those that still fail are retried
+    /// at the next signature.
+    pub(super) fn stamp_missing(&self) -> Result<(), ArchiveError> {
+        let mut state = self
+            .checkpoints
+            .lock()
+            .map_err(|_| ArchiveError::Damaged("checkpoint state poisoned".into()))?;
+        for (size, path) in checkpoint_files(&self.dir)? {
+            if timestamp_path(&self.dir, size).exists() {
+                continue;
+            }
+            // A damaged note is not stamped (the audit reports it).
+            let Ok(checkpoint) = read_checkpoint(&self.key, size, &path) else {
+                continue;
+            };
+            if !self.timestamp(&checkpoint) {
+                state.unstamped.push(checkpoint);
+            }
+        }
+        Ok(())
     }
 
     /// The stored time-stamp token of the checkpoint of `size` entries, if there is one.

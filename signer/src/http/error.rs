@@ -44,6 +44,14 @@ pub enum ApiError {
     /// The store has no space left; nothing was kept of the request.
     #[error("the archive's storage is full; nothing was stored")]
     StorageFull,
+    /// The item is archived, but its receipt could not be made yet; it must not be sent again.
+    #[error(
+        "archived as entry {index}, but no checkpoint could be signed yet; do not send it again, ask GET /v1/archive/{index}/proof later"
+    )]
+    NoReceipt {
+        /// The entry the item now is.
+        index: u64,
+    },
     /// A failure inside the service; the client gets a generic message.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -68,6 +76,7 @@ impl ApiError {
             Self::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Damaged(_) => (StatusCode::INTERNAL_SERVER_ERROR, "damaged"),
             Self::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
+            Self::NoReceipt { .. } => (StatusCode::SERVICE_UNAVAILABLE, "no_receipt"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -111,6 +120,10 @@ impl From<ArchiveError> for ApiError {
             ArchiveError::Blob(BlobError::TooLarge { limit }) => Self::TooLarge { limit },
             ArchiveError::Blob(BlobError::Source(source)) => {
                 Self::BadRequest(format!("the upload could not be read: {source}"))
+            }
+            ArchiveError::NoReceipt { index, cause } => {
+                tracing::error!(index, error = %cause, "archived without a receipt");
+                Self::NoReceipt { index }
             }
             ArchiveError::Mismatch { .. } | ArchiveError::Damaged(_) => {
                 Self::Damaged(error.to_string())

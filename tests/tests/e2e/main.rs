@@ -5,5 +5,7 @@
 
 mod archive;
 mod cli;
+mod crash;
+mod disk;
 mod http_archive;
 mod serve;
