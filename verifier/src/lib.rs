@@ -8,6 +8,8 @@
 //! RFC 3161 tokens, PAdES, and Merkle proofs and checkpoints.
 
 pub mod checkpoint;
+pub mod crypto;
+pub mod kz;
 pub mod merkle;
 pub mod note;
 pub mod receipt;
