@@ -1,6 +1,7 @@
 //! One pass over content computing BLAKE3 and SHA-256 at once, with the two hashes running
 //! on their own threads so hashing overlaps the copy instead of adding to it.
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -14,6 +15,8 @@ use crate::entry::Digests;
 pub const CHUNK: usize = 1 << 20;
 /// Chunks queued per hasher; bounds memory to about `(2 * DEPTH + 2) * CHUNK`.
 const DEPTH: usize = 3;
+/// Buffers kept for reuse: enough for every chunk queued or in use at once.
+const POOL: usize = 2 * DEPTH + 2;
 
 /// Why a copy stopped.
 #[derive(Debug, thiserror::Error)]
@@ -67,30 +70,46 @@ fn pump(
     sha: &SyncSender<Arc<Vec<u8>>>,
 ) -> Result<u64, CopyError> {
     let mut total: u64 = 0;
+    // Buffers come back once both hashers are done with them: reusing them spares a fresh
+    // zeroed megabyte per chunk. At most POOL of them exist, whatever the content size.
+    let mut pool: VecDeque<Arc<Vec<u8>>> = VecDeque::new();
     loop {
-        let chunk = read_chunk(source).map_err(CopyError::Read)?;
-        if chunk.is_empty() {
+        let mut buffer = match pool.front_mut().and_then(Arc::get_mut) {
+            Some(_) => pool.pop_front().unwrap_or_default(),
+            None => Arc::new(Vec::new()),
+        };
+        let Some(buf) = Arc::get_mut(&mut buffer) else {
+            return Err(CopyError::Read(io::Error::other(
+                "chunk buffer still shared",
+            )));
+        };
+        read_chunk(source, buf).map_err(CopyError::Read)?;
+        if buf.is_empty() {
             return Ok(total);
         }
+        let chunk = buffer;
         total += chunk.len() as u64;
         if let Some(limit) = limit
             && total > limit
         {
             return Err(CopyError::TooLarge { limit });
         }
-        let chunk = Arc::new(chunk);
         // A hasher only stops early by panicking; the join reports that as zero digests.
         let _ = b3.send(Arc::clone(&chunk));
         let _ = sha.send(Arc::clone(&chunk));
         if let Some(sink) = sink.as_mut() {
             sink.write_all(&chunk).map_err(CopyError::Write)?;
         }
+        pool.push_back(chunk);
+        if pool.len() > POOL {
+            pool.pop_front();
+        }
     }
 }
 
-/// Reads up to [`CHUNK`] bytes, fewer only at end of input.
-fn read_chunk(source: &mut dyn Read) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; CHUNK];
+/// Reads up to [`CHUNK`] bytes into `buf`, fewer only at end of input.
+fn read_chunk(source: &mut dyn Read, buf: &mut Vec<u8>) -> io::Result<()> {
+    buf.resize(CHUNK, 0);
     let mut filled = 0;
     while filled < CHUNK {
         match source.read(&mut buf[filled..]) {
@@ -101,7 +120,7 @@ fn read_chunk(source: &mut dyn Read) -> io::Result<Vec<u8>> {
         }
     }
     buf.truncate(filled);
-    Ok(buf)
+    Ok(())
 }
 
 fn hash_blake3(chunks: Receiver<Arc<Vec<u8>>>) -> [u8; 32] {

@@ -324,3 +324,36 @@ fn sha256_hex(bytes: &[u8]) -> String {
     let output = child.wait_with_output().unwrap();
     String::from_utf8(output.stdout).unwrap()[..64].to_owned()
 }
+
+/// `get -o` onto something that is not a regular file (a pipe here; `/dev/null` in real use)
+/// writes into it, and never replaces it by a rename.
+#[test]
+fn get_into_a_pipe_writes_through_it() {
+    let (dir, contents) = populated();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    ok(&dalel(
+        &dir.path().join("data"),
+        &["get", "2", "-o", fifo.to_str().unwrap()],
+    ));
+    assert_eq!(reader.join().unwrap(), contents[2]);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    // Nothing else was left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

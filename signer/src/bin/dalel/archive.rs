@@ -123,9 +123,23 @@ fn get(archive: &Archive, reference: &str, output: Option<PathBuf>) -> anyhow::R
             archive.copy_to(index, &mut out)?;
             out.flush()?;
         }
+        Some(path) if !is_regular_or_absent(&path) => {
+            // A device or pipe (`-o /dev/stdout`) is written in place: it cannot be renamed.
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            archive.copy_to(index, &mut out)?;
+        }
         Some(path) => {
-            // Damaged bytes never appear under the requested name.
-            let partial = path.with_extension("partial");
+            // Damaged bytes never appear under the requested name: they go to a private
+            // temporary beside it, renamed into place only once intact and synced.
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let partial = path.with_file_name(format!(
+                ".{}.{}.partial",
+                name.unwrap_or_default(),
+                std::process::id()
+            ));
             let mut file = File::create(&partial)
                 .with_context(|| format!("cannot create {}", partial.display()))?;
             let result = archive
@@ -144,6 +158,14 @@ fn get(archive: &Archive, reference: &str, output: Option<PathBuf>) -> anyhow::R
         }
     }
     Ok(())
+}
+
+/// Whether `path` names a regular file or nothing yet (so it can be replaced by a rename).
+fn is_regular_or_absent(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        Ok(meta) => meta.is_file(),
+        Err(_) => true,
+    }
 }
 
 fn verify(archive: &Archive) -> bool {
