@@ -8,11 +8,13 @@
 //! RFC 3161 tokens, PAdES, and Merkle proofs and checkpoints.
 
 pub mod checkpoint;
+pub mod cms;
 pub mod crypto;
 pub mod kz;
 pub mod merkle;
 pub mod note;
 pub mod receipt;
+pub mod report;
 pub mod tsp;
 
 /// The version of this crate, reported by `dalel-verify --version` and in reports.
