@@ -10,12 +10,8 @@ use crate::entry::Entry;
 use crate::store::{Archive, check_digests};
 use crate::tree::{self, Hash, MemoryHashes};
 
-use cms::content_info::ContentInfo;
-use cms::signed_data::SignedData;
-use der::Decode;
-use der::asn1::OctetString;
-use sha2::{Digest, Sha256};
-use verifier::tsp::{ID_SHA256, MessageImprint, TstInfo};
+use verifier::cms::timestamp::{Imprint, TimestampExpectations, verify_token};
+use verifier::report::Indication;
 
 /// One thing the audit found wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,8 +260,9 @@ impl Archive {
         }
     }
 
-    /// The checkpoint's time-stamp token must be there and date exactly this note. (The
-    /// token's signature and TSA certificate are checked by `dalel-verify`.)
+    /// The checkpoint's time-stamp token must be there, date exactly this note, and carry an
+    /// intact signature bound to its TSA certificate (checked by `verifier::cms::timestamp`,
+    /// so any changed byte of the token is found).
     fn audit_timestamp(&self, size: u64, note_path: &std::path::Path) -> Result<(), String> {
         let token = match self.checkpoint_timestamp(size) {
             Ok(Some(token)) => token,
@@ -273,15 +270,19 @@ impl Archive {
             Err(e) => return Err(e.to_string()),
         };
         let note = std::fs::read(note_path).map_err(|e| format!("unreadable: {e}"))?;
-        let imprint = token_imprint(&token).map_err(|e| format!("time-stamp token: {e}"))?;
-        let expected = Sha256::digest(&note);
-        if imprint.hash_algorithm.oid != ID_SHA256
-            || imprint.hashed_message.as_bytes() != expected.as_slice()
-        {
+        let expected = TimestampExpectations {
+            imprint: Some(Imprint::Data(&note)),
+            nonce: None,
+            policy: None,
+            extra_certificates: &[],
+        };
+        let report = verify_token(&token, &expected)
+            .map_err(|e| format!("time-stamp token unreadable: {e}"))?;
+        let conclusion = &report.conclusion;
+        if conclusion.indication != Indication::TotalPassed {
             return Err(format!(
-                "time-stamp token dates {} instead of the note's SHA-256 {}",
-                hex::encode(imprint.hashed_message.as_bytes()),
-                hex::encode(expected)
+                "time-stamp token fails: {}",
+                conclusion.reason.as_deref().unwrap_or("no reason given")
             ));
         }
         Ok(())
@@ -316,22 +317,4 @@ impl Archive {
             }
         }
     }
-}
-
-/// The message imprint of a DER TimeStampToken (RFC 3161 §2.4.2: a CMS SignedData whose
-/// content is a TSTInfo).
-fn token_imprint(token: &[u8]) -> Result<MessageImprint, String> {
-    let info = ContentInfo::from_der(token).map_err(|e| format!("not a ContentInfo: {e}"))?;
-    let signed = info
-        .content
-        .decode_as::<SignedData>()
-        .map_err(|e| format!("not a SignedData: {e}"))?;
-    let content = signed
-        .encap_content_info
-        .econtent
-        .ok_or("no TSTInfo content")?
-        .decode_as::<OctetString>()
-        .map_err(|e| format!("TSTInfo not in an OCTET STRING: {e}"))?;
-    let tst_info = TstInfo::parse(content.as_bytes()).map_err(|e| e.to_string())?;
-    Ok(tst_info.message_imprint)
 }

@@ -310,6 +310,20 @@ fn checkpoints_are_time_stamped_for_openssl() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("has no time-stamp token"), "{stdout}");
+
+    // Any flipped byte of a token is found: in its certificate, its TSTInfo, its signature.
+    let len = std::fs::read(&tokens[1]).unwrap().len();
+    for at in [len / 4, len / 2, len - 3] {
+        flip_byte(&tokens[1], at);
+        let output = dalel(&dir.path().join("data"), &["verify"]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "byte {at}: {stdout}");
+        assert!(
+            stdout.contains("time-stamp token fails") || stdout.contains("token unreadable"),
+            "byte {at}: {stdout}"
+        );
+        flip_byte(&tokens[1], at);
+    }
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
