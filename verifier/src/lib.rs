@@ -15,6 +15,7 @@ pub mod merkle;
 pub mod note;
 pub mod receipt;
 pub mod report;
+pub mod revocation;
 pub mod tsp;
 
 /// The version of this crate, reported by `dalel-verify --version` and in reports.
