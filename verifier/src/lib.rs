@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod kz;
 pub mod merkle;
 pub mod note;
+pub mod path;
 pub mod receipt;
 pub mod report;
 pub mod revocation;

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Verify Dälel evidence offline: archive receipts and Merkle proofs.
+/// Verify Dälel evidence offline: archive receipts, Merkle proofs and certificate paths.
 ///
 /// Works without devices and without network access. Hashes are standard base64
 /// (RFC 4648 §4) of 32 bytes. Exit status: 0 valid, 1 invalid
-/// (including malformed evidence), 2 usage error (bad arguments, unreadable files).
+/// (including malformed evidence), 2 usage error (bad arguments, unreadable files);
+/// `cert` differs: 2 indeterminate, 64 usage error (see `dalel-verify cert --help`).
 #[derive(Debug, Parser)]
 #[command(name = "dalel-verify", version = verifier::VERSION, arg_required_else_help = true)]
 pub(crate) struct Cli {
@@ -32,6 +33,10 @@ pub(crate) enum Command {
     /// that name and this key's ID verifies under the key. With --origin, the checkpoint's
     /// origin must also equal NAME.
     Receipt(ReceiptArgs),
+    /// Validate an X.509 certificate path (RFC 5280 §6) to a trust anchor.
+    ///
+    /// Exit status: 0 valid, 1 invalid, 2 indeterminate, 64 usage error.
+    Cert(crate::cert::CertArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,8 +3,10 @@
 //!
 //! Exit status: 0 valid, 1 invalid (a failed check or malformed evidence), 2 usage error
 //! (bad arguments or unreadable input files). Verdicts go to stdout; usage errors go to
-//! stderr as one `error: ...` line.
+//! stderr as one `error: ...` line. `cert` has its own statuses, which need one for
+//! INDETERMINATE: 0 valid, 1 invalid, 2 indeterminate, 64 usage error (see [`cert`]).
 
+mod cert;
 mod cli;
 mod merkle_cmd;
 mod receipt_cmd;
@@ -22,11 +24,17 @@ use crate::cli::{Cli, Command};
 pub(crate) struct UsageError(pub(crate) String);
 
 fn main() -> ExitCode {
-    // clap answers --help and --version, and exits 2 on its own usage errors.
-    let cli = Cli::parse();
+    // clap answers --help and --version, and exits 2 on its own usage errors (64 for
+    // `cert`).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => return cert::parse_error(&error, &args),
+    };
     let outcome = match &cli.command {
         Command::Merkle(command) => merkle_cmd::run(command),
         Command::Receipt(args) => receipt_cmd::run(args),
+        Command::Cert(args) => return cert::run(args, cli.json),
     };
     match outcome {
         Ok(outcome) => outcome.finish(cli.json),
