@@ -18,6 +18,7 @@ pub mod receipt;
 pub mod report;
 pub mod revocation;
 pub mod tsp;
+pub mod validation;
 
 /// The version of this crate, reported by `dalel-verify --version` and in reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

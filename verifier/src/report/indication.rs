@@ -98,6 +98,9 @@ pub enum SubIndication {
     NoPoe,
     /// Revocation information is not yet available; a later attempt may conclude.
     TryLater,
+    /// Revocation information exists but was issued outside the bounds it would have to
+    /// vouch for, and no proof of existence places the signature within them.
+    RevocationOutOfBoundsNoPoe,
     /// The signed data cannot be obtained (detached content not supplied).
     SignedDataNotFound,
 }
@@ -129,6 +132,7 @@ impl SubIndication {
             Self::CryptoConstraintsFailureNoPoe => "CRYPTO_CONSTRAINTS_FAILURE_NO_POE",
             Self::NoPoe => "NO_POE",
             Self::TryLater => "TRY_LATER",
+            Self::RevocationOutOfBoundsNoPoe => "REVOCATION_OUT_OF_BOUNDS_NO_POE",
             Self::SignedDataNotFound => "SIGNED_DATA_NOT_FOUND",
         }
     }

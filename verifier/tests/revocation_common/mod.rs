@@ -46,6 +46,10 @@ pub struct Profile {
     pub eku: Option<&'static str>,
     /// A CA certificate.
     pub ca: bool,
+    /// The leaf's `keyUsage` value instead of `critical,digitalSignature`.
+    pub key_usage: Option<&'static str>,
+    /// The subject (`/CN=.../serialNumber=...`) instead of `/CN=<name>`.
+    pub subject: Option<String>,
 }
 
 impl Profile {
@@ -56,9 +60,10 @@ impl Profile {
                 "basicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n",
             );
         } else {
-            s.push_str(
-                "basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n",
-            );
+            let key_usage = self.key_usage.unwrap_or("critical,digitalSignature");
+            s.push_str(&format!(
+                "basicConstraints = critical,CA:FALSE\nkeyUsage = {key_usage}\n"
+            ));
         }
         if let Some(eku) = self.eku {
             s.push_str(&format!("extendedKeyUsage = {eku}\n"));
@@ -135,7 +140,11 @@ impl Ca {
 
     /// Issues `CN=<name>` with `profile`, recorded in the database.
     pub fn issue(&self, name: &str, profile: &Profile) -> Issued {
-        self.request(name);
+        let subject = profile
+            .subject
+            .clone()
+            .unwrap_or_else(|| format!("/CN={name}"));
+        self.request(name, &subject);
         let ext = format!("{name}.ext");
         fs::write(self.dir.join(&ext), profile.section()).unwrap();
         openssl(
@@ -162,7 +171,7 @@ impl Ca {
     /// Issues `CN=<name>` with `profile` and serial `serial` (hex) *without* recording it in
     /// the database, so an OCSP responder does not know it.
     pub fn issue_unrecorded(&self, name: &str, serial: &str, profile: &Profile) -> Issued {
-        self.request(name);
+        self.request(name, &format!("/CN={name}"));
         let ext = format!("{name}.ext");
         fs::write(self.dir.join(&ext), profile.section()).unwrap();
         openssl(
@@ -191,7 +200,7 @@ impl Ca {
         self.issued(name)
     }
 
-    fn request(&self, name: &str) {
+    fn request(&self, name: &str, subject: &str) {
         openssl(
             &self.dir,
             &[
@@ -207,7 +216,8 @@ impl Ca {
                 "-out",
                 &format!("{name}.csr"),
                 "-subj",
-                &format!("/CN={name}"),
+                subject,
+                "-utf8",
             ],
         );
     }
@@ -333,9 +343,14 @@ default_days = 30
 policy = policy_any
 unique_subject = no
 copy_extensions = none
+preserve = yes
 
 [policy_any]
 commonName = supplied
+serialNumber = optional
+organizationName = optional
+organizationalUnitName = optional
+countryName = optional
 
 [crl_ext]
 authorityKeyIdentifier = keyid

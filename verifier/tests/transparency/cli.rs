@@ -87,7 +87,8 @@ fn version_and_help() {
     assert_exit(&output, 0);
     assert!(stdout(&output).contains("receipt"));
     assert_exit(&run::<&str>(&[]), 2);
-    assert_exit(&run(&["frobnicate"]), 2);
+    // Not a subcommand: the FILE form, and no such file is a usage error.
+    assert_exit(&run(&["frobnicate"]), 64);
 }
 
 #[test]

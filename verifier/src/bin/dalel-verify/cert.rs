@@ -29,7 +29,7 @@ use verifier::path::{
 use verifier::report::Indication;
 
 /// Exit status for a `cert` usage error (`EX_USAGE` of BSD `sysexits.h`).
-const EXIT_USAGE: u8 = 64;
+pub(crate) const EXIT_USAGE: u8 = 64;
 
 /// Validate an X.509 certification path (RFC 5280 §6) from a certificate to a trust anchor.
 ///
@@ -101,7 +101,7 @@ impl PurposeArg {
 }
 
 /// A `cert` usage problem: exit status 64.
-struct Usage(String);
+pub(crate) struct Usage(pub(crate) String);
 
 /// Answers a command line clap refused: exit 64 with one `error:` line when the subcommand
 /// is `cert`, clap's own answer (help, version, or exit 2) otherwise.
@@ -110,8 +110,9 @@ pub(crate) fn parse_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
         .iter()
         .skip(1)
         .find(|arg| !arg.to_string_lossy().starts_with('-'))
-        .is_some_and(|arg| arg == "cert");
-    if !is_cert || !error.use_stderr() {
+        .is_none_or(|arg| !matches!(arg.to_str(), Some("merkle" | "receipt" | "help")));
+    let help = error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+    if !is_cert || help || !error.use_stderr() {
         error.exit();
     }
     // clap's message up to its usage section, on one line.
@@ -123,10 +124,10 @@ pub(crate) fn parse_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
         .collect();
     let message = message.join(" ");
     let message = message.strip_prefix("error: ").unwrap_or(&message);
-    usage_exit(&Usage(format!("{message} (see dalel-verify cert --help)")))
+    usage_exit(&Usage(format!("{message} (see dalel-verify --help)")))
 }
 
-fn usage_exit(Usage(message): &Usage) -> ExitCode {
+pub(crate) fn usage_exit(Usage(message): &Usage) -> ExitCode {
     let message = message.replace(['\n', '\r'], " ");
     let _ignored = writeln!(io::stderr().lock(), "error: {message}");
     ExitCode::from(EXIT_USAGE)
@@ -214,11 +215,11 @@ fn prepare(args: &CertArgs) -> Result<Prepared, Usage> {
     })))
 }
 
-fn read(path: &Path, what: &str) -> Result<Vec<u8>, Usage> {
+pub(crate) fn read(path: &Path, what: &str) -> Result<Vec<u8>, Usage> {
     fs::read(path).map_err(|e| Usage(format!("reading {what} {}: {e}", path.display())))
 }
 
-fn certificates(path: &Path, what: &str) -> Result<Vec<ParsedCertificate>, Usage> {
+pub(crate) fn certificates(path: &Path, what: &str) -> Result<Vec<ParsedCertificate>, Usage> {
     let bytes = read(path, what)?;
     parse_certificates(&bytes).map_err(|e| Usage(format!("{what} {}: {e}", path.display())))
 }

@@ -4,21 +4,31 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Verify Dälel evidence offline: archive receipts, Merkle proofs and certificate paths.
+/// Verify Dälel evidence offline: signatures and time-stamps (`dalel-verify FILE`),
+/// archive receipts, Merkle proofs and certificate paths.
 ///
-/// Works without devices and without network access. Hashes are standard base64
-/// (RFC 4648 §4) of 32 bytes. Exit status: 0 valid, 1 invalid
-/// (including malformed evidence), 2 usage error (bad arguments, unreadable files);
-/// `cert` differs: 2 indeterminate, 64 usage error (see `dalel-verify cert --help`).
+/// `dalel-verify FILE` prints the validation report of a CMS signature or an RFC 3161
+/// time-stamp: exit status 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage error.
+/// Works without devices and without network access unless --online is given. Hashes are
+/// standard base64 (RFC 4648 §4) of 32 bytes. `merkle` and `receipt`: 0 valid, 1 invalid
+/// (including malformed evidence), 2 usage error; `cert`: 0 valid, 1 invalid,
+/// 2 indeterminate, 64 usage error.
 #[derive(Debug, Parser)]
-#[command(name = "dalel-verify", version = verifier::VERSION, arg_required_else_help = true)]
+#[command(
+    name = "dalel-verify",
+    version = verifier::VERSION,
+    arg_required_else_help = true
+)]
 pub(crate) struct Cli {
     /// Print a machine-readable JSON report instead of text.
     #[arg(long, global = true)]
     pub(crate) json: bool,
 
+    #[command(flatten)]
+    pub(crate) verify: crate::verify_cmd::VerifyArgs,
+
     #[command(subcommand)]
-    pub(crate) command: Command,
+    pub(crate) command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
