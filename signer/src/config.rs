@@ -31,6 +31,41 @@ pub struct Config {
     pub log: LogConfig,
     /// The evidence archive's HTTP endpoints.
     pub archive: ArchiveConfig,
+    /// `POST /v1/verify`: what signatures are validated against.
+    pub verify: VerifyConfig,
+}
+
+/// `[verify]`: what `POST /v1/verify` trusts and checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifyConfig {
+    /// Trust anchors: certificate files (PEM or DER, bundles allowed). Default: none, which
+    /// means the embedded default — only this station's development time-stamp authority
+    /// (`<data>/archive/tsa/tsa-cert.pem`) is trusted, and every report says so.
+    pub trust: Vec<PathBuf>,
+    /// Extra intermediate certificates offered for path building (never trusted as such).
+    pub intermediates: Vec<PathBuf>,
+    /// Check revocation (CRL/OCSP); when it cannot be done the result is INDETERMINATE.
+    /// Default: `true`.
+    pub revocation: bool,
+    /// Fetch CRLs and OCSP responses over HTTP from the locations certificates name.
+    /// Default: `false`.
+    pub network: bool,
+    /// Largest `POST /v1/verify` body (signature plus detached data), in bytes. Default:
+    /// 64 MiB.
+    pub max_body_bytes: usize,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        Self {
+            trust: Vec::new(),
+            intermediates: Vec::new(),
+            revocation: true,
+            network: false,
+            max_body_bytes: 64 << 20,
+        }
+    }
 }
 
 /// `[archive]`: the evidence archive's HTTP endpoints.

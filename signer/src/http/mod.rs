@@ -6,6 +6,7 @@ mod auth;
 mod error;
 mod health;
 mod tlog;
+pub mod verify;
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;
@@ -37,6 +38,10 @@ pub struct Services {
     pub archive: Arc<::archive::Archive>,
     /// The API tokens clients authenticate with.
     pub tokens: Arc<TokenStore>,
+    /// What `POST /v1/verify` trusts and checks.
+    pub verify_policy: Arc<verifier::validation::ValidationPolicy>,
+    /// `[verify]` limits.
+    pub verify_limits: crate::config::VerifyConfig,
 }
 
 /// Builds the service's router. Limits and authentication are layers here, where the routes
@@ -64,8 +69,15 @@ pub fn app(services: Services) -> Router {
         .layer(DefaultBodyLimit::max(services.server.max_body_bytes))
         .layer(timeout(services.server.request_timeout))
         .merge(upload)
-        .route_layer(from_fn_with_state(services.tokens, auth::require_token))
         .with_state(state);
+    let verify = Router::new()
+        .route("/v1/verify", post(verify::verify))
+        .layer(DefaultBodyLimit::max(services.verify_limits.max_body_bytes))
+        .layer(timeout(services.server.request_timeout))
+        .with_state(services.verify_policy);
+    let protected = protected
+        .merge(verify)
+        .route_layer(from_fn_with_state(services.tokens, auth::require_token));
     Router::new()
         .route("/healthz", get(health::healthz))
         .layer(timeout(services.server.request_timeout))
@@ -86,11 +98,15 @@ impl Services {
         if let Some(path) = crate::tokens::create_initial_token(&tokens)? {
             tracing::info!(path = %path.display(), "first start: an API token was written here");
         }
+        let verify_policy =
+            verify::policy(&config.verify, &archive_dir).context("cannot set up [verify]")?;
         Ok(Self {
             server: config.server.clone(),
             archive_limits: config.archive.clone(),
             archive: Arc::new(archive),
             tokens: Arc::new(tokens),
+            verify_policy: Arc::new(verify_policy),
+            verify_limits: config.verify.clone(),
         })
     }
 }

@@ -344,3 +344,95 @@ async fn tiles_of_the_signed_tree() {
         assert!(json(response).await["message"].is_string());
     }
 }
+
+fn multipart(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "dalel-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Fixture {
+    async fn verify(&self, fields: &[(&str, &[u8])]) -> Response {
+        let (content_type, body) = multipart(fields);
+        self.send(
+            Request::post("/v1/verify")
+                .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn verify_reports_on_the_archive_s_own_time_stamps() {
+    let f = Fixture::new();
+    let response = f.put("", Body::from("evidence")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let archive = &f.services.archive;
+    let size = archive.size();
+    let note = archive.stored_checkpoint(size).unwrap().note;
+    let token = archive.checkpoint_timestamp(size).unwrap().unwrap();
+
+    let response = f
+        .verify(&[("signature", &token), ("data", note.as_bytes())])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report = json(response).await;
+    assert_eq!(report["input"]["kind"], "timestamp-token");
+    // The development authority publishes no revocation data: undecided, and said why.
+    assert_eq!(report["indication"], "INDETERMINATE", "{report:#}");
+    assert_eq!(report["sub_indication"], "TRY_LATER");
+    assert!(
+        report["trust"]["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("DEVELOPMENT")),
+        "{report:#}"
+    );
+    let tsa = &report["timestamp"];
+    assert!(tsa["checks"].to_string().contains("CertificatePath"));
+
+    // Other data than the note: the token is for other data.
+    let response = f
+        .verify(&[("signature", &token), ("data", b"not the note")])
+        .await;
+    let report = json(response).await;
+    assert_eq!(report["indication"], "TOTAL-FAILED");
+    assert_eq!(report["sub_indication"], "HASH_FAILURE");
+}
+
+#[tokio::test]
+async fn verify_refuses_what_is_not_a_signature() {
+    let f = Fixture::new();
+    for fields in [
+        vec![("signature", &b"hello"[..])],
+        vec![("data", &b"x"[..])],
+        vec![("signature", &b"x"[..]), ("colour", &b"red"[..])],
+    ] {
+        let response = f.verify(&fields).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert!(json(response).await["message"].is_string());
+    }
+    let (content_type, body) = multipart(&[("signature", b"x")]);
+    let response = f
+        .send(
+            Request::post("/v1/verify")
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

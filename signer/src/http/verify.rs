@@ -1,0 +1,123 @@
+//! `POST /v1/verify`: the validation report of a CMS signature or an RFC 3161 time-stamp,
+//! against the trust configured in `[verify]`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Json;
+use axum::extract::{Multipart, State};
+use axum::response::{IntoResponse, Response};
+use verifier::path::{TrustAnchor, parse_certificates};
+use verifier::revocation::{NetworkOptions, RevocationOptions};
+use verifier::validation::{ValidationPolicy, validate};
+
+use super::ApiError;
+use crate::config::VerifyConfig;
+
+/// The note every report carries under the embedded default.
+pub const DEVELOPMENT_TRUST_NOTE: &str = "embedded default: only this station's development time-stamp authority is trusted (DEVELOPMENT, NOT FOR EVIDENCE); configure [verify] trust for real anchors";
+
+/// Builds the validation policy of `[verify]`; with no anchors configured, trusts the
+/// development authority of the archive in `archive_dir` and says so.
+pub fn policy(config: &VerifyConfig, archive_dir: &Path) -> anyhow::Result<ValidationPolicy> {
+    let mut policy = ValidationPolicy::default();
+    let (trust, note) = if config.trust.is_empty() {
+        let dev = archive_dir
+            .join("tsa")
+            .join(archive::timestamp::CERTIFICATE_FILE);
+        (vec![dev], Some(DEVELOPMENT_TRUST_NOTE.to_owned()))
+    } else {
+        (config.trust.clone(), None)
+    };
+    for path in &trust {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read trust anchor {}", path.display()))?;
+        let certificates = parse_certificates(&bytes)
+            .with_context(|| format!("trust anchor {}", path.display()))?;
+        policy
+            .anchors
+            .extend(certificates.into_iter().map(TrustAnchor::from_certificate));
+    }
+    for path in &config.intermediates {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read intermediate {}", path.display()))?;
+        policy.intermediates.extend(
+            parse_certificates(&bytes)
+                .with_context(|| format!("intermediate {}", path.display()))?,
+        );
+    }
+    if config.revocation {
+        let mut options = RevocationOptions::default();
+        if config.network {
+            options.network = Some(NetworkOptions::default());
+        }
+        policy.revocation = Some(options);
+    }
+    policy.trust_note = note;
+    Ok(policy)
+}
+
+/// `POST /v1/verify` (multipart/form-data): `signature` (the CMS or time-stamp, DER or PEM),
+/// optional `data` (detached content), optional `expect_iin` and `expect_bin`. Answers 200
+/// with the JSON validation report whatever its verdict; 400 when the input is not a
+/// signature or a field is wrong.
+pub(crate) async fn verify(
+    State(policy): State<Arc<ValidationPolicy>>,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let mut signature = None;
+    let mut data = None;
+    let mut expect_iin = None;
+    let mut expect_bin = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {}", e.body_text())))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(|e| {
+            ApiError::BadRequest(format!(
+                "field {name:?} could not be read: {}",
+                e.body_text()
+            ))
+        })?;
+        let slot = match name.as_str() {
+            "signature" => &mut signature,
+            "data" => &mut data,
+            "expect_iin" => &mut expect_iin,
+            "expect_bin" => &mut expect_bin,
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown field {other:?}; use signature, data, expect_iin, expect_bin"
+                )));
+            }
+        };
+        if slot.replace(bytes).is_some() {
+            return Err(ApiError::BadRequest(format!(
+                "field {name:?} is given twice"
+            )));
+        }
+    }
+    let signature = signature
+        .ok_or_else(|| ApiError::BadRequest("the field \"signature\" is required".into()))?;
+    let text = |field: &str, value: Option<axum::body::Bytes>| {
+        value
+            .map(|v| {
+                String::from_utf8(v.to_vec())
+                    .map(|s| s.trim().to_owned())
+                    .map_err(|_| ApiError::BadRequest(format!("{field} is not UTF-8 text")))
+            })
+            .transpose()
+    };
+    let mut policy = (*policy).clone();
+    policy.expect_iin = text("expect_iin", expect_iin)?;
+    policy.expect_bin = text("expect_bin", expect_bin)?;
+    let report = tokio::task::spawn_blocking(move || {
+        validate(&signature, data.as_deref(), &policy)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))??;
+    Ok(Json(report).into_response())
+}
