@@ -17,7 +17,6 @@
 use std::{
     fs,
     path::{Path, PathBuf},
-    process::Command,
 };
 
 use cms::signed_data::SignedData;
@@ -37,19 +36,8 @@ const DATA: &[u8] = b"D\xc3\xa4lel evidence to be time-stamped\n";
 const DEFAULT_POLICY: &str = "1.2.3.4.1";
 const OTHER_POLICY: &str = "1.2.3.4.5";
 
-fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+mod openssl_cli;
+use openssl_cli::openssl;
 
 /// An OpenSSL configuration for a self-signed TSA certificate and its `[tsa]` section.
 /// `precision` is `clock_precision_digits`: with it non-zero, `genTime` carries fractions.

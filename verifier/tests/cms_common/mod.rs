@@ -18,7 +18,6 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use cms::content_info::ContentInfo;
@@ -114,20 +113,9 @@ pub(crate) fn pki() -> &'static Pki {
     PKI.get_or_init(Pki::generate)
 }
 
-/// Runs `openssl` in `dir`, panicking with its stderr on failure.
-pub(crate) fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+#[path = "../openssl_cli/mod.rs"]
+mod openssl_cli;
+pub(crate) use openssl_cli::openssl;
 
 impl Pki {
     fn generate() -> Self {

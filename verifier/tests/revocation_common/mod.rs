@@ -20,20 +20,9 @@ use der::DecodePem as _;
 pub mod http;
 use x509_cert::Certificate;
 
-/// Runs `openssl` in `dir` and returns its standard output; panics with stderr on failure.
-pub fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+#[path = "../openssl_cli/mod.rs"]
+mod openssl_cli;
+pub use openssl_cli::openssl;
 
 /// The extensions of a certificate issued by a [`Ca`].
 #[derive(Debug, Clone, Default)]
