@@ -7,6 +7,7 @@
 //! Capabilities arrive issue by issue: X.509 path validation, CRL/OCSP, CMS/CAdES,
 //! RFC 3161 tokens, PAdES, and Merkle proofs and checkpoints.
 
+pub mod cache;
 pub mod checkpoint;
 pub mod cms;
 pub mod crypto;

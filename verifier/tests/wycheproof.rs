@@ -1,5 +1,6 @@
 //! Project Wycheproof signature vectors (`shared/vectors/wycheproof`, Apache-2.0) through
-//! [`verifier::crypto::verify_signature`].
+//! [`verifier::crypto::verify_signature`] and, over each message's digest,
+//! [`verifier::crypto::verify_prehashed`] (the two go through different implementations).
 //!
 //! Each group's key is read from its `publicKeyDer` (a DER `SubjectPublicKeyInfo`), exactly as
 //! a certificate would hand it over. `valid` vectors must verify and `invalid` ones must be
@@ -16,7 +17,8 @@ use der::Decode as _;
 use serde_json::Value;
 use spki::SubjectPublicKeyInfoOwned;
 use verifier::crypto::{
-    DigestAlgorithm, SignatureAlgorithm, SignatureError, SignatureScheme, verify_signature,
+    DigestAlgorithm, SignatureAlgorithm, SignatureError, SignatureScheme, verify_prehashed,
+    verify_signature,
 };
 
 fn vectors_dir() -> PathBuf {
@@ -115,17 +117,23 @@ fn run(file: &str, algorithm: impl Fn(&Value) -> SignatureAlgorithm) -> Tally {
                 Ok(()) => entry.accepted += 1,
                 Err(e) => *entry.rejected.entry(variant(e)).or_default() += 1,
             }
-            let wrong = match (result, &outcome) {
-                ("valid", Err(e)) => Some(format!("rejected: {e}")),
-                ("invalid", Ok(())) => Some("accepted".to_owned()),
-                _ => None,
-            };
-            if let Some(wrong) = wrong {
-                tally.failures.push(format!(
-                    "{file} tcId {id} ({result}, {:?}, {}): {wrong}",
-                    test["flags"],
-                    str_field(test, "comment")
-                ));
+            // The same vector over its digest: the other implementation (RustCrypto, where
+            // the whole-message path is `ring`) must judge valid and invalid vectors alike.
+            let prehashed =
+                verify_prehashed(&spki, &algorithm, &algorithm.digest().digest(&msg), &sig);
+            for (path, outcome) in [("message", &outcome), ("prehashed", &prehashed)] {
+                let wrong = match (result, outcome) {
+                    ("valid", Err(e)) => Some(format!("rejected: {e}")),
+                    ("invalid", Ok(())) => Some("accepted".to_owned()),
+                    _ => None,
+                };
+                if let Some(wrong) = wrong {
+                    tally.failures.push(format!(
+                        "{file} tcId {id} ({result}, {:?}, {}), {path}: {wrong}",
+                        test["flags"],
+                        str_field(test, "comment")
+                    ));
+                }
             }
         }
     }

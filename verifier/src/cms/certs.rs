@@ -1,6 +1,9 @@
 //! Certificates and revocation data found in a message, and which certificate a
 //! `SignerIdentifier` names (RFC 5652 §5.3).
 
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
 use ::cms::signed_data::SignerIdentifier;
 use const_oid::ObjectIdentifier;
 use der::{Any, Decode as _, Encode as _, Reader as _, SliceReader, Tag, TagNumber, Tagged as _};
@@ -11,6 +14,53 @@ use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use super::oid::ID_RI_OCSP_RESPONSE;
 use super::ser;
 use crate::crypto::DigestAlgorithm;
+use crate::path::{CertificateError, ParsedCertificate, name_text};
+
+/// The slot of [`CertificateInfo::for_paths`], shared by clones.
+#[derive(Clone, Default)]
+struct ForPaths(Arc<OnceLock<Result<ParsedCertificate, CertificateError>>>);
+
+impl fmt::Debug for ForPaths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "ForPaths(read)"
+        } else {
+            "ForPaths(not read yet)"
+        })
+    }
+}
+
+/// Certificates read from DER lately, so that the intermediate, TSA and signer certificates
+/// that come with every document are not decoded each time.
+///
+/// Decoding is a pure function of the bytes: a certificate kept here is what decoding the
+/// same DER again would give. Entries are found by the SHA-256 of the DER (computed for the
+/// report anyway) and then compared byte for byte, so even a hash collision could not return
+/// another certificate. Only certificates that decoded are kept; at most [`CAPACITY`], the
+/// least recently used forgotten first, process-wide (a few MiB at most).
+mod decoded {
+    use std::sync::{LazyLock, Mutex};
+
+    use super::CertificateInfo;
+    use crate::cache::{Bounded, lock};
+
+    /// The most certificates kept.
+    pub(super) const CAPACITY: usize = 256;
+
+    static KEPT: LazyLock<Mutex<Bounded<Vec<u8>, CertificateInfo>>> =
+        LazyLock::new(|| Mutex::new(Bounded::new(CAPACITY)));
+
+    /// The certificate decoded from `der`, whose SHA-256 is `sha256`, if kept.
+    pub(super) fn get(sha256: &[u8], der: &[u8]) -> Option<CertificateInfo> {
+        let known = lock(&KEPT).get(sha256)?;
+        (*known.der == *der).then_some(known)
+    }
+
+    /// Keeps `info`, which was decoded from its DER.
+    pub(super) fn remember(info: &CertificateInfo) {
+        lock(&KEPT).insert(info.sha256.clone(), info.clone());
+    }
+}
 
 /// Where a certificate came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -29,12 +79,20 @@ pub enum CertificateSource {
 ///
 /// Path validation is not done here: the caller hands [`certificate`](Self::certificate) (or
 /// [`der`](Self::der)) to the path validator.
+///
+/// Cloning is cheap: clones share the decoded certificate and its DER.
 #[derive(Clone, Debug, Serialize)]
 pub struct CertificateInfo {
     #[serde(skip)]
-    certificate: Certificate,
+    certificate: Arc<Certificate>,
     #[serde(skip)]
-    der: Vec<u8>,
+    der: Arc<[u8]>,
+    /// Whether `certificate` is `der` decoded (rather than a certificate `der` encodes).
+    #[serde(skip)]
+    decoded_from_der: bool,
+    /// The certificate as path validation reads it, made once for all clones.
+    #[serde(skip)]
+    for_paths: ForPaths,
     subject: String,
     issuer: String,
     #[serde(serialize_with = "ser::hex")]
@@ -50,8 +108,15 @@ impl CertificateInfo {
     /// # Errors
     /// The decoder's error if `der` is not a DER `Certificate`.
     pub fn from_der(der: &[u8], source: CertificateSource) -> der::Result<Self> {
+        let sha256 = DigestAlgorithm::Sha256.digest(der);
+        if let Some(mut known) = decoded::get(&sha256, der) {
+            known.source = source;
+            return Ok(known);
+        }
         let certificate = Certificate::from_der(der)?;
-        Ok(Self::new(certificate, der.to_vec(), source))
+        let info = Self::new(certificate, der.into(), true, source, sha256);
+        decoded::remember(&info);
+        Ok(info)
     }
 
     /// Wraps a decoded certificate, re-encoding it for its hash.
@@ -63,20 +128,54 @@ impl CertificateInfo {
         source: CertificateSource,
     ) -> der::Result<Self> {
         let der = certificate.to_der()?;
-        Ok(Self::new(certificate.clone(), der, source))
+        let sha256 = DigestAlgorithm::Sha256.digest(&der);
+        Ok(Self::new(
+            certificate.clone(),
+            der.into(),
+            false,
+            source,
+            sha256,
+        ))
     }
 
-    fn new(certificate: Certificate, der: Vec<u8>, source: CertificateSource) -> Self {
+    fn new(
+        certificate: Certificate,
+        der: Arc<[u8]>,
+        decoded_from_der: bool,
+        source: CertificateSource,
+        sha256: Vec<u8>,
+    ) -> Self {
         let tbs = certificate.tbs_certificate();
         Self {
-            subject: tbs.subject().to_string(),
-            issuer: tbs.issuer().to_string(),
+            subject: name_text(tbs.subject()),
+            issuer: name_text(tbs.issuer()),
             serial_number: tbs.serial_number().as_bytes().to_vec(),
-            sha256: DigestAlgorithm::Sha256.digest(&der),
-            certificate,
+            sha256,
+            certificate: Arc::new(certificate),
             der,
+            decoded_from_der,
+            for_paths: ForPaths::default(),
             source,
         }
+    }
+
+    /// The certificate as path validation reads it: what [`ParsedCertificate::from_der`]
+    /// gives on [`der`](Self::der), made once (and without decoding again when this was read
+    /// from DER) and shared by every clone.
+    pub(crate) fn for_paths(&self) -> Result<ParsedCertificate, CertificateError> {
+        self.for_paths
+            .0
+            .get_or_init(|| {
+                if self.decoded_from_der {
+                    ParsedCertificate::from_decoded(
+                        Arc::clone(&self.certificate),
+                        Arc::clone(&self.der),
+                    )
+                } else {
+                    ParsedCertificate::from_der(&self.der)
+                }
+            })
+            .clone()
     }
 
     /// The decoded certificate.
@@ -161,7 +260,7 @@ impl From<&SignerIdentifier> for SignerId {
     fn from(sid: &SignerIdentifier) -> Self {
         match sid {
             SignerIdentifier::IssuerAndSerialNumber(isn) => Self::IssuerAndSerialNumber {
-                issuer: isn.issuer.to_string(),
+                issuer: name_text(&isn.issuer),
                 serial_number: isn.serial_number.as_bytes().to_vec(),
             },
             SignerIdentifier::SubjectKeyIdentifier(ski) => Self::SubjectKeyIdentifier {

@@ -24,6 +24,7 @@ use super::message::{SignedMessage, caller_certificates, pem_or_der};
 use super::ser;
 use super::signer::{self, AlgorithmName, SignerContext, SignerReport};
 use crate::crypto::DigestAlgorithm;
+use crate::path::name_text;
 use crate::report::SubIndication;
 use crate::tsp::{GenTime, ID_CT_TST_INFO, PkiStatus, TimeStampResp, TstInfo};
 
@@ -422,7 +423,7 @@ fn summary(info: &TstInfo, imprint_weak: bool) -> TokenSummary {
         ordering: info.ordering.get(),
         nonce: info.nonce.as_ref().map(|n| n.as_bytes().to_vec()),
         tsa: info.tsa.as_ref().map(|name| match name {
-            GeneralName::DirectoryName(dn) => dn.to_string(),
+            GeneralName::DirectoryName(dn) => name_text(dn),
             other => format!("{other:?}"),
         }),
         imprint_algorithm: AlgorithmName {

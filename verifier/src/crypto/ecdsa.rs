@@ -1,4 +1,5 @@
-//! ECDSA public keys on NIST P-256 and P-384, and verification over a precomputed digest.
+//! ECDSA public keys on NIST P-256 and P-384, and verification of a message (`ring`) or over a
+//! precomputed digest (RustCrypto).
 
 use std::fmt;
 
@@ -7,8 +8,8 @@ use der::asn1::AnyRef;
 use der::{Tag, Tagged as _};
 use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
 
-use super::SignatureError;
 use super::oid::{ID_EC_PUBLIC_KEY, SECP256R1, SECP384R1, unsupported_name};
+use super::{DigestAlgorithm, SignatureError};
 
 /// A named elliptic curve the verifier supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,9 +55,18 @@ impl fmt::Display for NamedCurve {
     }
 }
 
-/// An ECDSA verifying key on a supported curve.
+/// An ECDSA verifying key on a supported curve: RustCrypto's, for digests given by the caller
+/// and the curve/digest pairs `ring` lacks, and the uncompressed point `ring` reads.
 #[derive(Debug, Clone)]
-pub(crate) enum EcKey {
+pub(crate) struct EcKey {
+    key: RustCryptoKey,
+    /// The SEC 1 uncompressed encoding of the point (`04 || x || y`), whatever form the key
+    /// came in: `ring` reads only that form.
+    uncompressed: Box<[u8]>,
+}
+
+#[derive(Debug, Clone)]
+enum RustCryptoKey {
     P256(p256::ecdsa::VerifyingKey),
     P384(p384::ecdsa::VerifyingKey),
 }
@@ -80,21 +90,63 @@ impl EcKey {
         let curve = named_curve(parameters)?;
         // RFC 5480 §2.2: "The first octet of the OCTET STRING indicates whether the key is
         // compressed or uncompressed"; both forms are accepted, as SEC 1 §2.3.4 decodes them.
-        let key = match curve {
-            NamedCurve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map(Self::P256),
-            NamedCurve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map(Self::P384),
-        };
-        key.map_err(|_| SignatureError::MalformedKey {
+        let malformed = |_| SignatureError::MalformedKey {
             reason: point_error(curve, point.len()),
-        })
+        };
+        let (key, uncompressed) = match curve {
+            NamedCurve::P256 => {
+                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(malformed)?;
+                let uncompressed = Box::from(key.to_sec1_point(false).as_bytes());
+                (RustCryptoKey::P256(key), uncompressed)
+            }
+            NamedCurve::P384 => {
+                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(malformed)?;
+                let uncompressed = Box::from(key.to_sec1_point(false).as_bytes());
+                (RustCryptoKey::P384(key), uncompressed)
+            }
+        };
+        Ok(Self { key, uncompressed })
     }
 
     /// The key's curve.
     pub(crate) fn curve(&self) -> NamedCurve {
-        match self {
-            Self::P256(_) => NamedCurve::P256,
-            Self::P384(_) => NamedCurve::P384,
+        match self.key {
+            RustCryptoKey::P256(_) => NamedCurve::P256,
+            RustCryptoKey::P384(_) => NamedCurve::P384,
         }
+    }
+
+    /// Verifies `signature` over the whole `message` hashed with `digest`, through `ring`
+    /// (assembly-backed on common targets); `None` for the combinations `ring` does not
+    /// implement (P-256 or P-384 with SHA-512; P-256 with SHA-384 or P-384 with SHA-256 in
+    /// the fixed-width encoding), which the caller then verifies over a digest with
+    /// [`verify_prehash`](Self::verify_prehash).
+    pub(crate) fn verify_message(
+        &self,
+        encoding: EcdsaEncoding,
+        digest: DigestAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Option<Result<(), SignatureError>> {
+        use DigestAlgorithm::{Sha256, Sha384};
+        use ring::signature as rs;
+        let algorithm: &'static rs::EcdsaVerificationAlgorithm =
+            match (self.curve(), encoding, digest) {
+                (NamedCurve::P256, EcdsaEncoding::Der, Sha256) => &rs::ECDSA_P256_SHA256_ASN1,
+                (NamedCurve::P256, EcdsaEncoding::Der, Sha384) => &rs::ECDSA_P256_SHA384_ASN1,
+                (NamedCurve::P256, EcdsaEncoding::P1363, Sha256) => &rs::ECDSA_P256_SHA256_FIXED,
+                (NamedCurve::P384, EcdsaEncoding::Der, Sha256) => &rs::ECDSA_P384_SHA256_ASN1,
+                (NamedCurve::P384, EcdsaEncoding::Der, Sha384) => &rs::ECDSA_P384_SHA384_ASN1,
+                (NamedCurve::P384, EcdsaEncoding::P1363, Sha384) => &rs::ECDSA_P384_SHA384_FIXED,
+                _ => return None,
+            };
+        // As below: a value that does not decode, or has r or s outside [1, n-1], is
+        // `Invalid` like any other failure.
+        Some(
+            rs::UnparsedPublicKey::new(algorithm, &self.uncompressed)
+                .verify(message, signature)
+                .map_err(|_| SignatureError::Invalid),
+        )
     }
 
     /// Verifies `signature` over the digest `prehash` (FIPS 186-5 §6.4.2; a digest longer than
@@ -108,16 +160,20 @@ impl EcKey {
     ) -> Result<(), SignatureError> {
         // A value that does not decode, or has r or s outside [1, n-1], cannot be a signature:
         // it is reported as `Invalid` like any other failure.
-        let verified = match (self, encoding) {
-            (Self::P256(key), EcdsaEncoding::Der) => p256::ecdsa::Signature::from_der(signature)
-                .and_then(|sig| key.verify_prehash(prehash, &sig)),
-            (Self::P256(key), EcdsaEncoding::P1363) => {
+        let verified = match (&self.key, encoding) {
+            (RustCryptoKey::P256(key), EcdsaEncoding::Der) => {
+                p256::ecdsa::Signature::from_der(signature)
+                    .and_then(|sig| key.verify_prehash(prehash, &sig))
+            }
+            (RustCryptoKey::P256(key), EcdsaEncoding::P1363) => {
                 p256::ecdsa::Signature::from_slice(signature)
                     .and_then(|sig| key.verify_prehash(prehash, &sig))
             }
-            (Self::P384(key), EcdsaEncoding::Der) => p384::ecdsa::Signature::from_der(signature)
-                .and_then(|sig| key.verify_prehash(prehash, &sig)),
-            (Self::P384(key), EcdsaEncoding::P1363) => {
+            (RustCryptoKey::P384(key), EcdsaEncoding::Der) => {
+                p384::ecdsa::Signature::from_der(signature)
+                    .and_then(|sig| key.verify_prehash(prehash, &sig))
+            }
+            (RustCryptoKey::P384(key), EcdsaEncoding::P1363) => {
                 p384::ecdsa::Signature::from_slice(signature)
                     .and_then(|sig| key.verify_prehash(prehash, &sig))
             }

@@ -197,6 +197,26 @@ impl PublicKey {
     ) -> Result<(), SignatureError> {
         // Refuse a mismatch before hashing what may be a large message.
         self.check_compatible(algorithm)?;
+        // `ring` where it implements the combination (assembly-backed, hashing included);
+        // RustCrypto over the digest otherwise.
+        let through_ring = match (&self.inner, algorithm.scheme()) {
+            (Inner::Ec(key), SignatureScheme::Ecdsa) => {
+                key.verify_message(EcdsaEncoding::Der, algorithm.digest(), message, signature)
+            }
+            (Inner::Ec(key), SignatureScheme::EcdsaP1363) => {
+                key.verify_message(EcdsaEncoding::P1363, algorithm.digest(), message, signature)
+            }
+            (Inner::Rsa(key), SignatureScheme::RsaPkcs1v15) => {
+                key.verify_message(None, algorithm.digest(), message, signature)
+            }
+            (Inner::Rsa(key), SignatureScheme::RsaPss { salt_len }) => {
+                key.verify_message(Some(salt_len), algorithm.digest(), message, signature)
+            }
+            _ => None,
+        };
+        if let Some(result) = through_ring {
+            return result;
+        }
         let digest = algorithm.digest().digest(message);
         self.verify_prehashed(algorithm, &digest, signature)
     }

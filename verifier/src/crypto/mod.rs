@@ -16,9 +16,16 @@
 //! * [`verify_signature`] (and [`PublicKey::verify`]): `Ok(())` or a [`SignatureError`] whose
 //!   variant tells a validation report which ETSI EN 319 102-1 outcome applies.
 //!
-//! Implementations: RustCrypto's `p256`, `p384` and `rsa` (verification only; the RSA
-//! timing issue RUSTSEC-2023-0071 concerns private-key operations, which never happen here)
-//! and `sha1`/`sha2`.
+//! Implementations: `ring` (assembly-backed on common targets) verifies whole messages
+//! wherever it implements the combination: ECDSA P-256 with SHA-256/384, P-384 with
+//! SHA-256/384 (DER; fixed-width only P-256/SHA-256 and P-384/SHA-384), RSASSA-PKCS1-v1_5
+//! over SHA-256/384/512, RSASSA-PSS over SHA-256/384/512 with a salt as long as the digest.
+//! Everything else, and every verification over a caller's digest
+//! ([`PublicKey::verify_prehashed`]), goes through RustCrypto's `p256`, `p384` and `rsa`
+//! (verification only; the RSA timing issue RUSTSEC-2023-0071 concerns private-key
+//! operations, which never happen here). Keys are read and checked by RustCrypto either way,
+//! so the key policy and error variants do not depend on which verifies. Digests are
+//! `sha1`/`sha2`.
 
 mod algorithm;
 mod digest;

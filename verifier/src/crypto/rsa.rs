@@ -1,5 +1,5 @@
-//! RSA public keys (2048 to 4096 bits) and RSASSA-PKCS1-v1_5 / RSASSA-PSS verification over a
-//! precomputed digest.
+//! RSA public keys (2048 to 4096 bits) and RSASSA-PKCS1-v1_5 / RSASSA-PSS verification of a
+//! message (`ring`) or over a precomputed digest (RustCrypto).
 
 use ::rsa::pkcs1v15::Pkcs1v15Sign;
 use ::rsa::pss::Pss;
@@ -51,6 +51,10 @@ pub(crate) enum RsaUsage {
 #[derive(Debug, Clone)]
 pub(crate) struct RsaKey {
     key: RsaPublicKey,
+    /// The modulus and public exponent, big-endian without leading zeros, as `ring` reads
+    /// them.
+    n: Box<[u8]>,
+    e: Box<[u8]>,
     bits: usize,
     usage: RsaUsage,
 }
@@ -76,7 +80,51 @@ impl RsaKey {
             .map_err(|e| SignatureError::MalformedKey {
                 reason: format!("RSA key rejected: {e}"),
             })?;
-        Ok(Self { key, bits, usage })
+        Ok(Self {
+            key,
+            n: Box::from(modulus),
+            e: Box::from(parsed.public_exponent.as_bytes()),
+            bits,
+            usage,
+        })
+    }
+
+    /// Verifies `signature` over the whole `message` through `ring`: RSASSA-PKCS1-v1_5, or
+    /// RSASSA-PSS with a salt as long as the digest (`salt_len`), over SHA-256/384/512.
+    /// `None` for what `ring` does not implement (PSS with another salt length), which the
+    /// caller then verifies over a digest with [`verify_pkcs1v15`](Self::verify_pkcs1v15) or
+    /// [`verify_pss`](Self::verify_pss). The key's size and exponent were checked when it was
+    /// read; `ring` accepts every key that passes (2048 to 8192 bits, odd e from 3 to
+    /// 2^33 - 1).
+    pub(crate) fn verify_message(
+        &self,
+        pss_salt_len: Option<u32>,
+        digest: DigestAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Option<Result<(), SignatureError>> {
+        use DigestAlgorithm::{Sha256, Sha384, Sha512};
+        use ring::signature as rs;
+        let salt_is_digest_len = |salt_len: u32| {
+            usize::try_from(salt_len).is_ok_and(|salt_len| salt_len == digest.output_len())
+        };
+        let params: &'static rs::RsaParameters = match (pss_salt_len, digest) {
+            (None, Sha256) => &rs::RSA_PKCS1_2048_8192_SHA256,
+            (None, Sha384) => &rs::RSA_PKCS1_2048_8192_SHA384,
+            (None, Sha512) => &rs::RSA_PKCS1_2048_8192_SHA512,
+            (Some(salt), Sha256) if salt_is_digest_len(salt) => &rs::RSA_PSS_2048_8192_SHA256,
+            (Some(salt), Sha384) if salt_is_digest_len(salt) => &rs::RSA_PSS_2048_8192_SHA384,
+            (Some(salt), Sha512) if salt_is_digest_len(salt) => &rs::RSA_PSS_2048_8192_SHA512,
+            _ => return None,
+        };
+        let key = rs::RsaPublicKeyComponents {
+            n: &*self.n,
+            e: &*self.e,
+        };
+        Some(
+            key.verify(params, message, signature)
+                .map_err(|_| SignatureError::Invalid),
+        )
     }
 
     /// The modulus length in bits.

@@ -51,7 +51,7 @@ pub(crate) fn build_and_validate(inputs: &PathInputs<'_>) -> Result<ValidatedPat
     let mut search = Search {
         pool: &pool,
         inputs,
-        signatures: SignatureCache::default(),
+        signatures: SignatureCache::new(inputs.verification_cache.as_ref()),
         best: None,
         dead_end: None,
         validations: 0,
@@ -229,7 +229,7 @@ impl Search<'_, '_> {
             .unwrap_or(self.inputs.end_entity);
         PathError::NoChain {
             cert: top.at(position),
-            issuer: top.issuer().to_string(),
+            issuer: top.issuer_text().to_owned(),
             reason,
         }
     }

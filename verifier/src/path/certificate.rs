@@ -1,6 +1,9 @@
 //! Certificates as path validation holds them: decoded, with the exact bytes their signature
 //! covers, and with their extensions decoded once.
 
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
 use der::asn1::AnyRef;
 use der::{Decode as _, Encode as _, Reader as _, SliceReader};
 use x509_cert::Certificate;
@@ -9,6 +12,7 @@ use x509_cert::name::Name;
 use super::error::{CertRef, Malformation};
 use super::extensions::Extensions;
 use super::name;
+use super::name_text;
 
 /// Why bytes could not be read as certificates.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,17 +38,39 @@ pub enum CertificateError {
 ///
 /// Keeps the original DER and, separately, the DER of `tbsCertificate` exactly as it was
 /// signed, so that signatures are checked over the bytes received rather than a re-encoding.
-#[derive(Debug, Clone)]
+///
+/// Cloning is cheap: clones share one decoded certificate.
+#[derive(Clone)]
 pub struct ParsedCertificate {
-    der: Vec<u8>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    der: Arc<[u8]>,
     tbs: Vec<u8>,
-    certificate: Certificate,
+    certificate: Arc<Certificate>,
     extensions: Result<Extensions, Malformation>,
+    /// The subject and issuer as text, made when first asked for (reports name the
+    /// certificates of a path many times).
+    subject_text: OnceLock<String>,
+    issuer_text: OnceLock<String>,
+}
+
+impl fmt::Debug for ParsedCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("ParsedCertificate")
+            .field("der", &inner.der)
+            .field("tbs", &inner.tbs)
+            .field("certificate", &inner.certificate)
+            .field("extensions", &inner.extensions)
+            .finish()
+    }
 }
 
 impl PartialEq for ParsedCertificate {
     fn eq(&self, other: &Self) -> bool {
-        self.der == other.der
+        self.inner.der == other.inner.der
     }
 }
 
@@ -60,53 +86,83 @@ impl ParsedCertificate {
     /// [`CertificateError::Der`] if the bytes are not exactly one `Certificate`.
     pub fn from_der(der: &[u8]) -> Result<Self, CertificateError> {
         let certificate = Certificate::from_der(der).map_err(CertificateError::Der)?;
-        let tbs = signed_part(der).map_err(CertificateError::Der)?;
+        Self::from_decoded(Arc::new(certificate), Arc::from(der))
+    }
+
+    /// The certificate `certificate`, which is `der` decoded by `Certificate::from_der` (so
+    /// the result is that of [`from_der`](Self::from_der) on `der`, without decoding again).
+    pub(crate) fn from_decoded(
+        certificate: Arc<Certificate>,
+        der: Arc<[u8]>,
+    ) -> Result<Self, CertificateError> {
+        let tbs = signed_part(&der).map_err(CertificateError::Der)?;
         let extensions = Extensions::decode(certificate.tbs_certificate());
         Ok(Self {
-            der: der.to_vec(),
-            tbs,
-            certificate,
-            extensions,
+            inner: Arc::new(Inner {
+                der,
+                tbs,
+                certificate,
+                extensions,
+                subject_text: OnceLock::new(),
+                issuer_text: OnceLock::new(),
+            }),
         })
     }
 
     /// The certificate as `x509-cert` decoded it.
     #[must_use]
     pub fn certificate(&self) -> &Certificate {
-        &self.certificate
+        &self.inner.certificate
     }
 
     /// The DER the certificate was read from.
     #[must_use]
     pub fn der(&self) -> &[u8] {
-        &self.der
+        &self.inner.der
     }
 
     /// The DER of `tbsCertificate` as received: the bytes the signature covers.
     #[must_use]
     pub fn tbs_der(&self) -> &[u8] {
-        &self.tbs
+        &self.inner.tbs
     }
 
     /// The subject name.
     #[must_use]
     pub fn subject(&self) -> &Name {
-        self.certificate.tbs_certificate().subject()
+        self.inner.certificate.tbs_certificate().subject()
     }
 
     /// The issuer name.
     #[must_use]
     pub fn issuer(&self) -> &Name {
-        self.certificate.tbs_certificate().issuer()
+        self.inner.certificate.tbs_certificate().issuer()
+    }
+
+    /// The subject name as RFC 4514 text (as its `Display` writes it), made once.
+    pub(crate) fn subject_text(&self) -> &str {
+        self.inner
+            .subject_text
+            .get_or_init(|| name_text(self.subject()))
+    }
+
+    /// The issuer name as RFC 4514 text (as its `Display` writes it), made once.
+    pub(crate) fn issuer_text(&self) -> &str {
+        self.inner
+            .issuer_text
+            .get_or_init(|| name_text(self.issuer()))
     }
 
     /// The serial number as colon-separated hexadecimal bytes.
     #[must_use]
     pub fn serial_hex(&self) -> String {
-        self.certificate
-            .tbs_certificate()
-            .serial_number()
-            .to_string()
+        colon_hex(
+            self.inner
+                .certificate
+                .tbs_certificate()
+                .serial_number()
+                .as_bytes(),
+        )
     }
 
     /// Whether subject and issuer are the same name under the RFC 5280 §7.1 comparison
@@ -117,13 +173,28 @@ impl ParsedCertificate {
     }
 
     pub(crate) fn extensions(&self) -> Result<&Extensions, &Malformation> {
-        self.extensions.as_ref()
+        self.inner.extensions.as_ref()
     }
 
     /// The reference errors use for this certificate at `position`.
     pub(crate) fn at(&self, position: usize) -> CertRef {
-        CertRef::new(position, self.subject().to_string(), self.serial_hex())
+        CertRef::new(position, self.subject_text().to_owned(), self.serial_hex())
     }
+}
+
+/// Bytes as `SerialNumber`'s `Display` writes them ("01:AB:..."), without a `write!` per
+/// byte.
+fn colon_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut text = String::with_capacity(bytes.len() * 3);
+    for (i, byte) in bytes.iter().enumerate() {
+        if i > 0 {
+            text.push(':');
+        }
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    text
 }
 
 /// The first element of the outer `SEQUENCE`, re-serialised from its undecoded value: the
@@ -187,4 +258,25 @@ pub fn parse_certificates(input: &[u8]) -> Result<Vec<ParsedCertificate>, Certif
         return Err(CertificateError::NoCertificate);
     }
     Ok(certificates)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use x509_cert::serial_number::SerialNumber;
+
+    use super::colon_hex;
+
+    #[test]
+    fn serial_hex_as_x509_cert_writes_it() {
+        for bytes in [
+            &[0x01][..],
+            &[0x00, 0xff],
+            &[0x7f, 0x0a, 0xbc, 0xde, 0xf0],
+            &[0x10; 20],
+        ] {
+            let serial = SerialNumber::new(bytes).unwrap();
+            assert_eq!(colon_hex(serial.as_bytes()), serial.to_string());
+        }
+    }
 }

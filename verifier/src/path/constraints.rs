@@ -19,6 +19,7 @@ use x509_cert::ext::pkix::constraints::name::GeneralSubtree;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 
+use super::NameText;
 use super::error::{ConstraintViolation, Malformation};
 use super::name::{self, decode_text};
 use super::oid;
@@ -307,7 +308,7 @@ fn ip_within(range: &[u8], address: &[u8]) -> bool {
 /// A name as a report shows it: `form:value`.
 pub(crate) fn describe(name: &GeneralName) -> String {
     match name {
-        GeneralName::DirectoryName(dn) => format!("DirName:{dn}"),
+        GeneralName::DirectoryName(dn) => format!("DirName:{}", NameText(dn)),
         GeneralName::Rfc822Name(email) => format!("email:{}", email.as_str()),
         GeneralName::DnsName(dns) => format!("DNS:{}", dns.as_str()),
         GeneralName::UniformResourceIdentifier(uri) => format!("URI:{}", uri.as_str()),

@@ -11,6 +11,7 @@ use super::error::PathError;
 use super::oid::ANY_POLICY;
 use super::purpose::Purpose;
 use super::validated::ValidatedPath;
+use crate::cache::VerificationCache;
 
 /// The longest path accepted by default, trust anchor excluded.
 pub const DEFAULT_MAX_PATH_LENGTH: usize = 10;
@@ -65,6 +66,9 @@ pub struct PathInputs<'a> {
     pub policy: PolicyInputs,
     /// The most certificates a path may hold, trust anchor excluded.
     pub max_path_length: usize,
+    /// Where certificate signatures that verified are remembered across validations (see
+    /// [`crate::cache`]); `None` (the default) checks every signature.
+    pub verification_cache: Option<VerificationCache>,
 }
 
 impl<'a> PathInputs<'a> {
@@ -85,6 +89,7 @@ impl<'a> PathInputs<'a> {
             purpose: Purpose::document_signing(),
             policy: PolicyInputs::default(),
             max_path_length: DEFAULT_MAX_PATH_LENGTH,
+            verification_cache: None,
         }
     }
 

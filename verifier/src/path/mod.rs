@@ -59,6 +59,7 @@ mod error;
 mod extensions;
 mod inputs;
 mod name;
+mod name_text;
 mod oid;
 mod policy;
 mod purpose;
@@ -71,6 +72,7 @@ pub use self::certificate::{CertificateError, ParsedCertificate, parse_certifica
 pub use self::error::{CertRef, ConstraintViolation, Malformation, NoChainReason, PathError};
 pub use self::inputs::{DEFAULT_MAX_PATH_LENGTH, PathInputs, PolicyInputs};
 pub use self::name::names_match;
+pub(crate) use self::name_text::{NameText, name_text};
 pub use self::oid::{
     ADOBE_AUTHENTIC_DOCUMENTS_TRUST, ANY_EXTENDED_KEY_USAGE, ANY_POLICY, ID_KP_CLIENT_AUTH,
     ID_KP_CODE_SIGNING, ID_KP_DOCUMENT_SIGNING, ID_KP_EMAIL_PROTECTION, ID_KP_OCSP_SIGNING,

@@ -1,8 +1,10 @@
 //! Certificate signatures (RFC 5280 §6.1.3(a)(1)) through [`crate::crypto`], remembered so
-//! that a key or signature shared by several candidate paths is checked once.
+//! that a key or signature shared by several candidate paths is checked once, and, with a
+//! [`VerificationCache`], across validations.
 
 use std::collections::HashMap;
 
+use crate::cache::{self, VerificationCache};
 use crate::crypto::{AlgorithmError, PublicKey, SignatureAlgorithm, SignatureError};
 
 use super::anchor::TrustAnchor;
@@ -42,8 +44,11 @@ impl Pool<'_> {
             Signer::Anchor(index) => self
                 .anchors
                 .get(index)
-                .map(|anchor| anchor.subject().to_string()),
-            Signer::Cert(index) => self.certs.get(index).map(|cert| cert.subject().to_string()),
+                .map(|anchor| anchor.certificate().subject_text().to_owned()),
+            Signer::Cert(index) => self
+                .certs
+                .get(index)
+                .map(|cert| cert.subject_text().to_owned()),
         }
         .unwrap_or_default()
     }
@@ -110,14 +115,24 @@ impl SignatureFailure {
     }
 }
 
-/// Keys read and signatures checked so far, and how many checks were made.
+/// Keys read and signatures checked so far in one path search, and the
+/// [`VerificationCache`] (if any) that remembers successful checks across searches.
 #[derive(Debug, Default)]
 pub(crate) struct SignatureCache {
     keys: HashMap<Signer, Result<PublicKey, SignatureError>>,
     results: HashMap<(Signer, usize), Result<(), SignatureFailure>>,
+    shared: Option<VerificationCache>,
 }
 
 impl SignatureCache {
+    /// An empty cache for one search, backed by `shared`.
+    pub(crate) fn new(shared: Option<&VerificationCache>) -> Self {
+        Self {
+            shared: shared.cloned(),
+            ..Self::default()
+        }
+    }
+
     /// Checks that `signer`'s key made the signature of `pool.certs[subject]`.
     pub(crate) fn check(
         &mut self,
@@ -150,6 +165,20 @@ impl SignatureCache {
         }
         let algorithm = SignatureAlgorithm::from_identifier(x509.signature_algorithm())
             .map_err(SignatureFailure::Algorithm)?;
+        // A verification the shared cache knows succeeded, key reading included, stands for
+        // both (see `crate::cache`): the key is not even read.
+        let entry = match (&self.shared, pool.signer_key_info(signer)) {
+            (Some(_), Some(info)) => x509
+                .signature()
+                .as_bytes()
+                .and_then(|signature| cache::entry(info, &algorithm, cert.tbs_der(), signature)),
+            _ => None,
+        };
+        if let (Some(shared), Some(entry)) = (&self.shared, &entry)
+            && shared.contains(entry)
+        {
+            return Ok(());
+        }
         let key = self
             .key(pool, signer)
             .map_err(SignatureFailure::IssuerKey)?;
@@ -158,7 +187,11 @@ impl SignatureCache {
             return Err(SignatureFailure::Signature(SignatureError::Invalid));
         };
         key.verify(&algorithm, cert.tbs_der(), signature)
-            .map_err(SignatureFailure::Signature)
+            .map_err(SignatureFailure::Signature)?;
+        if let (Some(shared), Some(entry)) = (&self.shared, entry) {
+            shared.insert(entry);
+        }
+        Ok(())
     }
 
     fn key(&mut self, pool: &Pool<'_>, signer: Signer) -> Result<&PublicKey, SignatureError> {

@@ -161,7 +161,7 @@ fn process(
     if !issuer_name_matches {
         return Err(PathError::NoChain {
             cert: cert.at(position),
-            issuer: cert.issuer().to_string(),
+            issuer: cert.issuer_text().to_owned(),
             reason: NoChainReason::IssuerNotFound,
         });
     }

@@ -1,9 +1,11 @@
 //! What the revocation checks need to know about a certificate.
 
+use std::cell::OnceCell;
 use std::time::Duration;
 
 use const_oid::db::rfc5280::ID_AD_OCSP;
 use der::{Decode, Encode as _};
+use spki::SubjectPublicKeyInfoOwned;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
@@ -11,6 +13,7 @@ use x509_cert::ext::pkix::{
 };
 
 use super::SourceProblem;
+use crate::cache::{self, VerificationCache};
 use crate::crypto::{DigestAlgorithm, PublicKey, SignatureAlgorithm};
 
 /// A time as the duration since the Unix epoch, the form every comparison here uses.
@@ -74,32 +77,67 @@ pub(crate) fn key_hash(cert: &Certificate) -> Option<Vec<u8>> {
     Some(DigestAlgorithm::Sha1.digest(key))
 }
 
-/// The certificate's public key, ready to verify signatures.
-pub(crate) fn public_key(cert: &Certificate) -> Result<PublicKey, SourceProblem> {
-    PublicKey::from_spki(cert.tbs_certificate().subject_public_key_info()).map_err(Into::into)
+/// A certificate's public key as the revocation checks use it: read when first needed, and
+/// not at all when `cache` knows the verification asked of it (see [`crate::cache`]).
+pub(crate) struct SignerKey<'a> {
+    spki: &'a SubjectPublicKeyInfoOwned,
+    key: OnceCell<Result<PublicKey, SourceProblem>>,
+    cache: Option<&'a VerificationCache>,
+}
+
+impl<'a> SignerKey<'a> {
+    /// The key of `cert`, remembering verifications in `cache` if given.
+    pub(crate) fn of(cert: &'a Certificate, cache: Option<&'a VerificationCache>) -> Self {
+        Self {
+            spki: cert.tbs_certificate().subject_public_key_info(),
+            key: OnceCell::new(),
+            cache,
+        }
+    }
+
+    /// The key read, or why it cannot be used.
+    fn key(&self) -> Result<&PublicKey, SourceProblem> {
+        self.key
+            .get_or_init(|| PublicKey::from_spki(self.spki).map_err(Into::into))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// Verifies `signature` over `tbs` with `key` and the algorithm in `algorithm`.
 pub(crate) fn verify(
-    key: &Result<PublicKey, SourceProblem>,
+    key: &SignerKey<'_>,
     algorithm: &spki::AlgorithmIdentifierOwned,
     tbs: &[u8],
     signature: Option<&[u8]>,
 ) -> Result<SignatureAlgorithm, SourceProblem> {
     // The algorithm first: a GOST signature is unsupported whatever the key.
     let algorithm = SignatureAlgorithm::from_identifier(algorithm)?;
-    let key = key.as_ref().map_err(Clone::clone)?;
+    // A success the cache remembers stands for reading the key and verifying.
+    let entry = match (key.cache, signature) {
+        (Some(_), Some(signature)) => cache::entry(key.spki, &algorithm, tbs, signature),
+        _ => None,
+    };
+    if let (Some(cache), Some(entry)) = (key.cache, &entry)
+        && cache.contains(entry)
+    {
+        return Ok(algorithm);
+    }
+    let public_key = key.key()?;
     let signature = signature.ok_or_else(|| SourceProblem::Malformed {
         detail: "signature BIT STRING has unused bits".to_owned(),
     })?;
-    key.verify(&algorithm, tbs, signature)?;
+    public_key.verify(&algorithm, tbs, signature)?;
+    if let (Some(cache), Some(entry)) = (key.cache, entry) {
+        cache.insert(entry);
+    }
     Ok(algorithm)
 }
 
 /// Verifies that `issuer_key` signed `cert`.
 pub(crate) fn verify_issued_by(
     cert: &Certificate,
-    issuer_key: &Result<PublicKey, SourceProblem>,
+    issuer_key: &SignerKey<'_>,
 ) -> Result<(), SourceProblem> {
     let tbs = cert
         .tbs_certificate()

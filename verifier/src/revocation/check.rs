@@ -15,6 +15,7 @@ use super::{
     NotConsultedReason, RejectedSource, RevocationOptions, RevocationSources, RevocationStatus,
     SourceKind, SourceOrigin, SourceProblem,
 };
+use crate::cache::VerificationCache;
 
 /// The revocation status of `cert`, issued by `issuer`, at `time`.
 ///
@@ -39,7 +40,34 @@ pub fn check(
     sources: &RevocationSources,
     options: &RevocationOptions,
 ) -> RevocationStatus {
-    let ctx = Context::new(cert, issuer, unix(time), options);
+    check_in(cert, issuer, time, sources, options, None)
+}
+
+/// As [`check`], remembering in `cache` the CRL, OCSP response and responder certificate
+/// signatures that verify, and taking those it already holds as verified (see
+/// [`crate::cache`]: only the cryptographic check is remembered; timeliness, scope and
+/// every other rule are applied each time).
+#[must_use]
+pub fn check_with_cache(
+    cert: &Certificate,
+    issuer: &Certificate,
+    time: SystemTime,
+    sources: &RevocationSources,
+    options: &RevocationOptions,
+    cache: &VerificationCache,
+) -> RevocationStatus {
+    check_in(cert, issuer, time, sources, options, Some(cache))
+}
+
+fn check_in(
+    cert: &Certificate,
+    issuer: &Certificate,
+    time: SystemTime,
+    sources: &RevocationSources,
+    options: &RevocationOptions,
+    cache: Option<&VerificationCache>,
+) -> RevocationStatus {
+    let ctx = Context::new(cert, issuer, unix(time), options, cache);
     let mut views = Vec::new();
     let mut rejected = Vec::new();
 
@@ -160,7 +188,7 @@ pub fn check_ocsp_response(
     time: SystemTime,
     options: &RevocationOptions,
 ) -> RevocationStatus {
-    let ctx = Context::new(cert, issuer, unix(time), options);
+    let ctx = Context::new(cert, issuer, unix(time), options, None);
     let outcome = ParsedOcspResponse::parse(der)
         .map_err(|e| malformed(&e))
         .and_then(|parsed| ocsp::evaluate(&parsed, &origin, &ctx, sent_nonce));

@@ -76,7 +76,7 @@ mod sources;
 mod status;
 mod view;
 
-pub use self::check::{check, check_ocsp_response};
+pub use self::check::{check, check_ocsp_response, check_with_cache};
 pub use self::crl::{Crl, CrlEntry};
 pub use self::error::DecodeError;
 pub use self::fetch::{FetchError, fetch_crl, fetch_ocsp};

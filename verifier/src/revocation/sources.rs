@@ -1,6 +1,7 @@
 //! Revocation information handed in by the caller: CRLs and OCSP responses, DER or PEM.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -53,11 +54,12 @@ impl fmt::Display for SourceKind {
     }
 }
 
-/// One source as loaded: parsed, or the reason it could not be.
+/// One source as loaded: parsed (shared, so that copying the sources for one validation
+/// does not copy a large CRL), or the reason it could not be.
 #[derive(Debug, Clone)]
 pub(crate) struct Loaded<T> {
     pub(crate) origin: SourceOrigin,
-    pub(crate) parsed: Result<T, DecodeError>,
+    pub(crate) parsed: Result<Arc<T>, DecodeError>,
 }
 
 /// The CRLs and OCSP responses available to a check, besides what it may fetch.
@@ -85,7 +87,7 @@ impl RevocationSources {
         let count = loaded.len();
         self.crls.extend(loaded.into_iter().map(|parsed| Loaded {
             origin: origin.clone(),
-            parsed,
+            parsed: parsed.map(Arc::new),
         }));
         count
     }
@@ -98,7 +100,7 @@ impl RevocationSources {
         let count = loaded.len();
         self.ocsp.extend(loaded.into_iter().map(|parsed| Loaded {
             origin: origin.clone(),
-            parsed,
+            parsed: parsed.map(Arc::new),
         }));
         count
     }
@@ -107,7 +109,7 @@ impl RevocationSources {
     pub fn add_crl(&mut self, crl: Crl, origin: SourceOrigin) {
         self.crls.push(Loaded {
             origin,
-            parsed: Ok(crl),
+            parsed: Ok(Arc::new(crl)),
         });
     }
 

@@ -3,9 +3,9 @@
 use der::DateTime;
 use x509_cert::Certificate;
 
-use super::cert::{self, Instant};
+use super::cert::{Instant, SignerKey};
 use super::{Evidence, RevocationOptions, RevocationReason, SourceProblem};
-use crate::crypto::PublicKey;
+use crate::cache::VerificationCache;
 
 /// What the check knows while weighing sources for one certificate.
 pub(crate) struct Context<'a> {
@@ -13,12 +13,14 @@ pub(crate) struct Context<'a> {
     pub(crate) cert: &'a Certificate,
     /// Its issuer.
     pub(crate) issuer: &'a Certificate,
-    /// The issuer's key, read once (or why it cannot be used).
-    pub(crate) issuer_key: Result<PublicKey, SourceProblem>,
+    /// The issuer's key, read once if needed at all.
+    pub(crate) issuer_key: SignerKey<'a>,
     /// The validation time.
     pub(crate) time: Instant,
     /// The settings.
     pub(crate) options: &'a RevocationOptions,
+    /// Where signatures that verified are remembered across checks, if anywhere.
+    pub(crate) cache: Option<&'a VerificationCache>,
 }
 
 impl<'a> Context<'a> {
@@ -27,13 +29,15 @@ impl<'a> Context<'a> {
         issuer: &'a Certificate,
         time: Instant,
         options: &'a RevocationOptions,
+        cache: Option<&'a VerificationCache>,
     ) -> Self {
         Self {
             cert,
             issuer,
-            issuer_key: cert::public_key(issuer),
+            issuer_key: SignerKey::of(issuer, cache),
             time,
             options,
+            cache,
         }
     }
 

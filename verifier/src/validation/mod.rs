@@ -30,6 +30,7 @@ pub use self::report::{
 };
 pub use self::text::render_text;
 
+use crate::cache::VerificationCache;
 use crate::cms::timestamp::{Imprint, TimestampExpectations, verify_response, verify_token};
 use crate::cms::{CmsError, DetachedContent, SignedMessage, VerifyOptions};
 use crate::path::{ParsedCertificate, TrustAnchor};
@@ -57,6 +58,13 @@ pub struct ValidationPolicy {
     pub expect_bin: Option<String>,
     /// A sentence repeated in every report about what is trusted.
     pub trust_note: Option<String>,
+    /// Where the signatures of certificates, CRLs and OCSP responses that verified are
+    /// remembered, so that the paths and revocation data shared by many documents are not
+    /// verified again for each ([`crate::cache`]; the signatures of the documents and
+    /// time-stamps themselves are always verified). Clones of the policy share it;
+    /// [`Default`] makes a new one of [`VerificationCache::DEFAULT_CAPACITY`];
+    /// `VerificationCache::with_capacity(0)` turns it off.
+    pub verification_cache: VerificationCache,
 }
 
 /// Why an input could not be validated at all.
@@ -83,11 +91,7 @@ pub fn validate_cms(
         detached_content: detached.map(DetachedContent::Bytes),
         extra_certificates: &[],
     });
-    let embedded: Vec<ParsedCertificate> = signed
-        .certificates
-        .iter()
-        .filter_map(|c| ParsedCertificate::from_der(c.der()).ok())
-        .collect();
+    let candidates = signer::candidates(&signed.certificates, policy);
     let mut sources = policy.revocation_sources.clone();
     let embedded_revocation = std::iter::once(&signed.revocation)
         .chain(signed.signers.iter().map(|s| &s.revocation_values));
@@ -101,7 +105,7 @@ pub fn validate_cms(
     }
     let ctx = signer::Context {
         policy,
-        embedded: &embedded,
+        candidates: &candidates,
         revocation: &sources,
     };
     let signatures: Vec<SignatureValidation> = signed
@@ -147,14 +151,10 @@ pub fn validate_timestamp(
             Err(_) => return Err(ValidationError::Unrecognised(token_error)),
         },
     };
-    let embedded: Vec<ParsedCertificate> = token
-        .certificates
-        .iter()
-        .filter_map(|c| ParsedCertificate::from_der(c.der()).ok())
-        .collect();
+    let candidates = signer::candidates(&token.certificates, policy);
     let ctx = signer::Context {
         policy,
-        embedded: &embedded,
+        candidates: &candidates,
         revocation: &policy.revocation_sources,
     };
     let validation = signer::validate_timestamp(&token, &ctx);
@@ -216,7 +216,7 @@ fn trust(policy: &ValidationPolicy) -> TrustSummary {
         anchors: policy
             .anchors
             .iter()
-            .map(|a| a.subject().to_string())
+            .map(|a| a.certificate().subject_text().to_owned())
             .collect(),
         note: policy.trust_note.clone(),
         revocation_checked: policy.revocation.is_some(),

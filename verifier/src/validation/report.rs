@@ -140,8 +140,8 @@ impl CertificateSummary {
         let tbs = certificate.certificate().tbs_certificate();
         let validity = tbs.validity();
         Self {
-            subject: certificate.subject().to_string(),
-            issuer: certificate.issuer().to_string(),
+            subject: certificate.subject_text().to_owned(),
+            issuer: certificate.issuer_text().to_owned(),
             serial: certificate.serial_hex(),
             not_before: validity.not_before.to_date_time().to_string(),
             not_after: validity.not_after.to_date_time().to_string(),

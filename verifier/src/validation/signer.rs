@@ -12,7 +12,7 @@ use super::report::{
     TimestampValidation, Verdict,
 };
 use crate::cms::timestamp::TimestampReport;
-use crate::cms::{Check, CheckName, Outcome, SignerReport};
+use crate::cms::{CertificateInfo, Check, CheckName, Outcome, SignerReport};
 use crate::kz::{self, KzProfile};
 use crate::path::{ParsedCertificate, PathError, PathInputs, Purpose, ValidatedPath};
 use crate::report::{Indication, SubIndication};
@@ -21,10 +21,24 @@ use crate::revocation::{self, EtsiSubIndication, RevocationSources, RevocationSt
 /// What validating a signer needs besides the signer itself.
 pub(crate) struct Context<'a> {
     pub(crate) policy: &'a ValidationPolicy,
-    /// Certificates found in the evidence, as path candidates (never trusted for it).
-    pub(crate) embedded: &'a [ParsedCertificate],
+    /// Path candidates (never trusted for being here): the certificates found in the
+    /// evidence, then the policy's intermediates ([`candidates`]).
+    pub(crate) candidates: &'a [ParsedCertificate],
     /// Revocation data supplied by the caller plus what the evidence embeds.
     pub(crate) revocation: &'a RevocationSources,
+}
+
+/// The path candidates of a validation: the certificates the evidence embeds that path
+/// validation can read, then the policy's intermediates.
+pub(crate) fn candidates(
+    embedded: &[CertificateInfo],
+    policy: &ValidationPolicy,
+) -> Vec<ParsedCertificate> {
+    embedded
+        .iter()
+        .filter_map(|c| c.for_paths().ok())
+        .chain(policy.intermediates.iter().cloned())
+        .collect()
 }
 
 /// Validates one signer whose CMS checks are in `signer`.
@@ -80,7 +94,7 @@ pub(crate) fn validate_signer(
     match signer
         .signer_certificate
         .as_ref()
-        .map(|info| ParsedCertificate::from_der(info.der()))
+        .map(CertificateInfo::for_paths)
     {
         None => checks.push(CheckRecord::not_applicable(
             "CertificatePath",
@@ -151,10 +165,7 @@ pub(crate) fn validate_timestamp(
     let gen_time = token.gen_time().map(|g| g.to_system_time());
     let mut tsa_path = Vec::new();
     let time = ctx.policy.time.or(gen_time).unwrap_or_else(SystemTime::now);
-    match token
-        .tsa_certificate()
-        .map(|info| ParsedCertificate::from_der(info.der()))
-    {
+    match token.tsa_certificate().map(CertificateInfo::for_paths) {
         None => verdict.record(
             &mut checks,
             CheckRecord::indeterminate(
@@ -214,17 +225,16 @@ fn validate_path(
         );
         return None;
     };
-    let mut candidates: Vec<ParsedCertificate> = ctx.embedded.to_vec();
-    candidates.extend(ctx.policy.intermediates.iter().cloned());
     let mut inputs = PathInputs::new(leaf, &ctx.policy.anchors, at);
-    inputs.intermediates = &candidates;
+    inputs.intermediates = ctx.candidates;
     inputs.purpose = purpose;
+    inputs.verification_cache = Some(ctx.policy.verification_cache.clone());
     match inputs.validate() {
         Ok(path) => {
             let detail = format!(
                 "{} certificate(s) up to the trust anchor {} at {at}",
                 path.certificates().len(),
-                path.anchor().subject()
+                path.anchor().certificate().subject_text()
             );
             verdict.record(checks, CheckRecord::passed("CertificatePath", detail));
             Some(path)
@@ -287,14 +297,15 @@ fn check_revocation(
     let mut out = Vec::new();
     for (i, cert) in certs.iter().enumerate() {
         let issuer = certs.get(i + 1).unwrap_or(path.anchor().certificate());
-        let status = revocation::check(
+        let status = revocation::check_with_cache(
             cert.certificate(),
             issuer.certificate(),
             time,
             ctx.revocation,
             options,
+            &ctx.policy.verification_cache,
         );
-        let subject = cert.subject().to_string();
+        let subject = cert.subject_text().to_owned();
         let record = match &status {
             RevocationStatus::Good { .. } => {
                 CheckRecord::passed("Revocation", format!("{subject}: not revoked"))

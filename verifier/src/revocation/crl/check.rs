@@ -4,6 +4,7 @@
 use x509_cert::ext::pkix::name::DistributionPointName;
 
 use super::Crl;
+use crate::path::NameText;
 use crate::revocation::cert;
 use crate::revocation::view::{Context, Revocation, Verdict, View};
 use crate::revocation::{
@@ -106,16 +107,18 @@ fn check_one(crl: &Crl, ctx: &Context<'_>) -> Result<String, SourceProblem> {
     if crl.issuer() != cert_issuer {
         return Err(SourceProblem::OtherIssuer {
             detail: format!(
-                "CRL issued by {}, certificate issued by {cert_issuer}",
-                crl.issuer()
+                "CRL issued by {}, certificate issued by {}",
+                crl.issuer_text(),
+                NameText(cert_issuer)
             ),
         });
     }
     if ctx.issuer.tbs_certificate().subject() != cert_issuer {
         return Err(SourceProblem::OtherIssuer {
             detail: format!(
-                "the issuer certificate given is {}, not the certificate's issuer {cert_issuer}",
-                ctx.issuer.tbs_certificate().subject()
+                "the issuer certificate given is {}, not the certificate's issuer {}",
+                NameText(ctx.issuer.tbs_certificate().subject()),
+                NameText(cert_issuer)
             ),
         });
     }
@@ -234,7 +237,7 @@ fn view(
 fn evidence(checked: &Checked<'_>) -> CrlEvidence {
     CrlEvidence {
         origin: checked.origin.clone(),
-        issuer: checked.crl.issuer().to_string(),
+        issuer: checked.crl.issuer_text().to_owned(),
         number: checked.crl.number(),
         this_update: checked.crl.this_update(),
         next_update: checked.crl.next_update(),

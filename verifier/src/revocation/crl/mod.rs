@@ -9,6 +9,8 @@ mod check;
 
 pub(crate) use self::check::evaluate;
 
+use std::sync::OnceLock;
+
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5280::{
     ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_CERTIFICATE_ISSUER, ID_CE_CRL_NUMBER, ID_CE_CRL_REASONS,
@@ -41,6 +43,8 @@ pub struct Crl {
     unprocessed_critical: Option<ObjectIdentifier>,
     /// Whether some entry names another certificate issuer (an indirect CRL).
     indirect_entries: bool,
+    /// The issuer as text, made when first asked for.
+    issuer_text: OnceLock<String>,
 }
 
 /// One entry of a CRL.
@@ -135,6 +139,7 @@ impl Crl {
             idp,
             unprocessed_critical,
             indirect_entries,
+            issuer_text: OnceLock::new(),
         })
     }
 
@@ -148,6 +153,12 @@ impl Crl {
     #[must_use]
     pub fn issuer(&self) -> &Name {
         &self.list.tbs_cert_list.issuer
+    }
+
+    /// The issuer as RFC 4514 text (as its `Display` writes it), made once.
+    pub(crate) fn issuer_text(&self) -> &str {
+        self.issuer_text
+            .get_or_init(|| crate::path::name_text(self.issuer()))
     }
 
     /// `thisUpdate`.
@@ -236,13 +247,10 @@ impl Crl {
         &self,
         issuer: &Certificate,
     ) -> Result<SignatureAlgorithm, SourceProblem> {
-        self.verify_with(&cert::public_key(issuer))
+        self.verify_with(&cert::SignerKey::of(issuer, None))
     }
 
-    fn verify_with(
-        &self,
-        key: &Result<crate::crypto::PublicKey, SourceProblem>,
-    ) -> Result<SignatureAlgorithm, SourceProblem> {
+    fn verify_with(&self, key: &cert::SignerKey<'_>) -> Result<SignatureAlgorithm, SourceProblem> {
         cert::verify(
             key,
             &self.list.signature_algorithm,

@@ -8,8 +8,10 @@ use x509_cert::Certificate;
 use x509_cert::ext::Extension;
 
 use super::{Basic, CertStatus, OcspNonce, ParsedOcspResponse, ResponderId, SingleResponse};
-use crate::crypto::{DigestAlgorithm, PublicKey};
-use crate::revocation::cert;
+use crate::cache::VerificationCache;
+use crate::crypto::DigestAlgorithm;
+use crate::path::{NameText, name_text};
+use crate::revocation::cert::{self, SignerKey};
 use crate::revocation::ext::find_extension;
 use crate::revocation::view::{Context, Revocation, Verdict, View};
 use crate::revocation::{
@@ -39,7 +41,13 @@ pub(crate) fn evaluate(
     let data = &basic.response.tbs_response_data;
 
     let about_issuer = about_issuer(&data.responses, ctx)?;
-    let authorised = authorise(basic, ctx.issuer, &ctx.issuer_key, ctx.options.clock_skew)?;
+    let authorised = authorise(
+        basic,
+        ctx.issuer,
+        &ctx.issuer_key,
+        ctx.options.clock_skew,
+        ctx.cache,
+    )?;
 
     let extensions = std::iter::once(data.response_extensions.as_deref())
         .chain(
@@ -128,7 +136,7 @@ fn about_issuer<'r>(
         (true, None) => Err(SourceProblem::OtherIssuer {
             detail: format!(
                 "no single response names the issuer {}",
-                ctx.cert.tbs_certificate().issuer()
+                NameText(ctx.cert.tbs_certificate().issuer())
             ),
         }),
     }
@@ -136,15 +144,17 @@ fn about_issuer<'r>(
 
 /// RFC 6960 §4.2.2.2: the response must be signed by the issuer itself, or by a delegated
 /// responder whose certificate the issuer signed, with `id-kp-OCSPSigning`; the certificate
-/// must be valid when the response was produced. `skew` widens that validity.
+/// must be valid when the response was produced. `skew` widens that validity. A delegated
+/// responder's key remembers its verifications in `cache`, as `issuer_key` may.
 pub(crate) fn authorise(
     basic: &Basic,
     issuer: &Certificate,
-    issuer_key: &Result<PublicKey, SourceProblem>,
+    issuer_key: &SignerKey<'_>,
     skew: Duration,
+    cache: Option<&VerificationCache>,
 ) -> Result<Authorised, SourceProblem> {
     let data = &basic.response.tbs_response_data;
-    let verify = |key: &Result<PublicKey, SourceProblem>| {
+    let verify = |key: &SignerKey<'_>| {
         cert::verify(
             key,
             &basic.response.signature_algorithm,
@@ -169,7 +179,7 @@ pub(crate) fn authorise(
             detail: format!(
                 "responder {} is not the issuer {} and no certificate in the response matches it",
                 responder_label(&data.responder_id),
-                issuer.tbs_certificate().subject()
+                NameText(issuer.tbs_certificate().subject())
             ),
         });
     }
@@ -179,7 +189,7 @@ pub(crate) fn authorise(
         let outcome = delegated(responder, issuer, issuer_key, produced, skew).and_then(|signer| {
             Ok(Authorised {
                 signer,
-                algorithm: verify(&cert::public_key(responder))?,
+                algorithm: verify(&SignerKey::of(responder, cache))?,
             })
         });
         match outcome {
@@ -200,19 +210,19 @@ pub(crate) fn authorise(
 fn delegated(
     responder: &Certificate,
     issuer: &Certificate,
-    issuer_key: &Result<PublicKey, SourceProblem>,
+    issuer_key: &SignerKey<'_>,
     produced_at: der::DateTime,
     skew: Duration,
 ) -> Result<ResponderKind, SourceProblem> {
     let tbs = responder.tbs_certificate();
     let unauthorised = |why: String| SourceProblem::UnauthorisedResponder {
-        detail: format!("responder certificate {}: {why}", tbs.subject()),
+        detail: format!("responder certificate {}: {why}", NameText(tbs.subject())),
     };
     if tbs.issuer() != issuer.tbs_certificate().subject() {
         return Err(unauthorised(format!(
             "issued by {}, not by the certificate's issuer {}",
-            tbs.issuer(),
-            issuer.tbs_certificate().subject()
+            NameText(tbs.issuer()),
+            NameText(issuer.tbs_certificate().subject())
         )));
     }
     match cert::verify_issued_by(responder, issuer_key) {
@@ -235,7 +245,7 @@ fn delegated(
         return Err(SourceProblem::ResponderOutOfValidity { produced_at });
     }
     Ok(ResponderKind::Delegated {
-        subject: tbs.subject().to_string(),
+        subject: name_text(tbs.subject()),
         serial: tbs.serial_number().to_string(),
         nocheck: cert::has_extension(responder, ID_PKIX_OCSP_NOCHECK),
     })
@@ -254,7 +264,7 @@ fn names(id: &ResponderId, cert: &Certificate) -> bool {
 /// The responder as reported: its name, or `keyHash:` and the hex key hash.
 fn responder_label(id: &ResponderId) -> String {
     match id {
-        ResponderId::ByName(name) => name.to_string(),
+        ResponderId::ByName(name) => name_text(name),
         ResponderId::ByKey(hash) => format!("keyHash:{}", hex::encode(hash.as_bytes())),
     }
 }

@@ -113,8 +113,9 @@ impl ParsedOcspResponse {
         check::authorise(
             basic,
             issuer,
-            &cert::public_key(issuer),
+            &cert::SignerKey::of(issuer, None),
             std::time::Duration::ZERO,
+            None,
         )
         .map(|a| a.signer)
     }
