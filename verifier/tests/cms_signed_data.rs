@@ -503,3 +503,70 @@ fn report_serialises_to_json() {
     );
     assert_eq!(json["content_type"], "1.2.840.113549.1.7.1");
 }
+
+/// The position of `needle` in `haystack`, which must hold it exactly once.
+fn find_once(haystack: &[u8], needle: &[u8]) -> usize {
+    let at: Vec<usize> = haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter_map(|(i, w)| (w == needle).then_some(i))
+        .collect();
+    assert_eq!(at.len(), 1, "expected exactly one occurrence");
+    at[0]
+}
+
+/// The children of the DER element `der` (tag and length skipped).
+fn children(der: &[u8]) -> Vec<Vec<u8>> {
+    use der::{Decode as _, Encode as _};
+    let outer = der::AnyRef::from_der(der).unwrap();
+    let mut reader = der::SliceReader::new(outer.value()).unwrap();
+    let mut out = Vec::new();
+    while !der::Reader::is_finished(&reader) {
+        out.push(der::AnyRef::decode(&mut reader).unwrap().to_der().unwrap());
+    }
+    out
+}
+
+#[test]
+fn signed_attributes_are_verified_as_the_signer_ordered_them() {
+    use der::Encode as _;
+    // RSA: its signature keeps its length when made again, so the bytes can be spliced.
+    let der = pki().cms_sign(DATA, &["rsa"], &["-nodetach"]);
+    let signer = cms_common::first_signer(&der);
+    let mut sorted = signer.signed_attrs.as_ref().unwrap().to_der().unwrap();
+    sorted[0] = 0xa0; // as it sits in the SignerInfo: [0] IMPLICIT
+    let mut attributes = children(&sorted);
+    assert!(attributes.len() >= 3);
+    attributes.reverse(); // no longer in DER order
+    let mut unsorted = sorted[..sorted.len() - attributes.concat().len()].to_vec();
+    unsorted.extend(attributes.concat());
+    assert_eq!(unsorted.len(), sorted.len());
+    assert_ne!(unsorted, sorted);
+
+    // Sign the unsorted SET exactly as written (RFC 5652 §5.4: retagged as a SET).
+    let mut to_sign = unsorted.clone();
+    to_sign[0] = 0x31;
+    pki().write("unsorted-attrs.der", &to_sign);
+    let signature = pki().run(&["dgst", "-sha256", "-sign", "rsa.key", "unsorted-attrs.der"]);
+    let old_signature = signer.signature.as_bytes();
+    assert_eq!(signature.len(), old_signature.len());
+
+    let mut spliced = der.clone();
+    let at = find_once(&spliced, &sorted);
+    spliced[at..at + sorted.len()].copy_from_slice(&unsorted);
+    let at = find_once(&spliced, old_signature);
+    spliced[at..at + signature.len()].copy_from_slice(&signature);
+    assert_passed(only_signer(&verify(&spliced, None)));
+
+    // The same unsorted attributes under the signature of the sorted ones: that signature
+    // does not cover these bytes.
+    let mut reordered_only = der.clone();
+    let at = find_once(&reordered_only, &sorted);
+    reordered_only[at..at + sorted.len()].copy_from_slice(&unsorted);
+    assert_fails(
+        only_signer(&verify(&reordered_only, None)),
+        Indication::TotalFailed,
+        SubIndication::SigCryptoFailure,
+        CheckName::SignatureValue,
+    );
+}

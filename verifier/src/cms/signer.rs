@@ -121,15 +121,54 @@ pub(crate) struct SignerContext<'a> {
 
 /// Verifies the DER `SignerInfo` in `raw`.
 pub(crate) fn verify_raw(raw: &Any, ctx: &SignerContext<'_>) -> SignerReport {
-    let decoded = raw.to_der().and_then(|der| SignerInfo::from_der(&der));
-    match decoded {
-        Ok(info) => verify(&info, ctx),
+    let der = match raw.to_der() {
+        Ok(der) => der,
+        Err(e) => return SignerReport::unreadable(Failure::format(format!("SignerInfo: {e}"))),
+    };
+    match SignerInfo::from_der(&der) {
+        Ok(info) => verify(&info, signed_attrs_as_received(&der).as_deref(), ctx),
         Err(e) => SignerReport::unreadable(Failure::format(format!("SignerInfo: {e}"))),
     }
 }
 
-/// Verifies one signer info.
-pub(crate) fn verify(si: &SignerInfo, ctx: &SignerContext<'_>) -> SignerReport {
+/// The signed attributes of the DER `SignerInfo` in `signer_info` exactly as the signer
+/// wrote them, with the `[0]` tag turned into a SET's (RFC 5652 §5.4: the signature is over
+/// "the DER encoding of the SignedAttrs value" with "an EXPLICIT SET OF tag"). Decoding
+/// sorts a SET OF, so encoding the decoded attributes again would change the bytes of a
+/// signer that did not sort them; the signature covers the bytes it sent. `None` without
+/// signed attributes.
+fn signed_attrs_as_received(signer_info: &[u8]) -> Option<Vec<u8>> {
+    use der::{AnyRef, Reader as _, SliceReader, Tag, TagNumber, Tagged as _};
+
+    let outer = AnyRef::from_der(signer_info).ok()?;
+    let mut reader = SliceReader::new(outer.value()).ok()?;
+    // version, sid, digestAlgorithm.
+    for _ in 0..3 {
+        AnyRef::decode(&mut reader).ok()?;
+    }
+    if reader.is_finished() {
+        return None;
+    }
+    let attrs = AnyRef::decode(&mut reader).ok()?;
+    let signed_attrs_tag = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(0),
+    };
+    if attrs.tag() != signed_attrs_tag {
+        return None;
+    }
+    let mut der = attrs.to_der().ok()?;
+    *der.first_mut()? = 0x31; // universal, constructed, SET
+    Some(der)
+}
+
+/// Verifies one signer info; `signed_attrs_der` is its signed attributes as the signer
+/// encoded them ([`signed_attrs_as_received`]), preferred to encoding `si`'s again.
+fn verify(
+    si: &SignerInfo,
+    signed_attrs_der: Option<&[u8]>,
+    ctx: &SignerContext<'_>,
+) -> SignerReport {
     let signed = si.signed_attrs.as_ref();
     let format = check_format(si, ctx);
     let content_type = check_content_type(si, ctx);
@@ -151,7 +190,8 @@ pub(crate) fn verify(si: &SignerInfo, ctx: &SignerContext<'_>) -> SignerReport {
     // With an ESS reference the certificate is fixed; without one, each certificate matching
     // the `sid` is tried, so that an injected look-alike cannot displace the real one.
     let to_try: Vec<&CertificateInfo> = ess_choice.map_or_else(|| found.clone(), |c| vec![c]);
-    let (signature, verified_with) = check_signature(si, ctx, &signature_algorithm, &to_try);
+    let (signature, verified_with) =
+        check_signature(si, signed_attrs_der, ctx, &signature_algorithm, &to_try);
     let signer_certificate = verified_with
         .or(ess_choice)
         .or_else(|| found.first().copied());
@@ -414,6 +454,7 @@ fn check_ess<'p>(
 /// verifies.
 fn check_signature<'p>(
     si: &SignerInfo,
+    signed_attrs_der: Option<&[u8]>,
     ctx: &SignerContext<'_>,
     algorithm: &Result<SignatureAlgorithm, crate::crypto::AlgorithmError>,
     certs: &[&'p CertificateInfo],
@@ -435,10 +476,11 @@ fn check_signature<'p>(
         );
     }
     let signature = si.signature.as_bytes();
-    let message = match &si.signed_attrs {
+    let message = match (&si.signed_attrs, signed_attrs_der) {
+        (Some(_), Some(as_received)) => Message::Full(as_received.to_vec()),
         // §5.4: "the DER encoding of the SignedAttrs value" with "an EXPLICIT SET OF tag",
         // not the IMPLICIT [0] it has in the SignerInfo: `SetOfVec` encodes as a SET.
-        Some(signed) => match signed.to_der() {
+        (Some(signed), None) => match signed.to_der() {
             Ok(der) => Message::Full(der),
             Err(e) => {
                 return (
@@ -448,7 +490,7 @@ fn check_signature<'p>(
             }
         },
         // §5.4: without signed attributes, the digest is over the content itself.
-        None => match ctx.content.digest(algorithm.digest()) {
+        (None, _) => match ctx.content.digest(algorithm.digest()) {
             Ok(digest) => Message::Digest(digest),
             Err(f) => return (Check::failed(name, f), None),
         },
