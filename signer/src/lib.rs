@@ -4,11 +4,14 @@
 //! The binary only parses arguments; everything it does is a call into this library, so the
 //! service can be built and tested without a process or a socket (see [`http::app`]).
 
+pub mod cades;
 pub mod config;
 pub mod data_dir;
 pub mod http;
+pub mod keys;
 pub mod logging;
 pub mod tokens;
+pub mod tsa;
 
 /// The service version, reported by `/healthz` and `dalel --version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,1 @@
+//! CMS / CAdES signing (being written).

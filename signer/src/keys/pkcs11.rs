@@ -1,0 +1,1 @@
+//! PKCS#11 modules (placeholder for the module being written).
