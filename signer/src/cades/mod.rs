@@ -1,1 +1,3 @@
-//! CMS / CAdES signing (being written).
+//! CMS / CAdES signing (RFC 5652, ETSI EN 319 122-1 baseline).
+
+pub mod signer_info;
