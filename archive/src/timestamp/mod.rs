@@ -152,6 +152,11 @@ pub enum TimestampError {
     #[error("signing the time-stamp token: {0}")]
     Sign(#[source] cms::builder::Error),
 
+    /// Another [`TimestampSource`] (an authority or client outside this crate) failed; its
+    /// account, which never holds secrets.
+    #[error("time-stamp source: {0}")]
+    Source(String),
+
     /// A thread panicked while holding the serial counter, so its state is unknown.
     #[error("serial number counter lock is poisoned")]
     Poisoned,

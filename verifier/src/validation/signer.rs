@@ -239,15 +239,22 @@ fn validate_path(
             verdict.record(checks, CheckRecord::passed("CertificatePath", detail));
             Some(path)
         }
-        // Expired "now" with nothing proving the signature is older: the signature may have
-        // been made while the certificate was valid, so it is not failed but undecided
-        // (ETSI EN 319 102-1 §5.2.6: OUT_OF_BOUNDS_NO_POE).
-        Err(e @ PathError::Expired { .. }) if !proven_time => {
+        // Expired at the validation time. A signature time-stamp only bounds the signature's
+        // creation from above, so it cannot show the signature was made after expiry either:
+        // the signature may have been made while the certificate was valid, and the result
+        // is undecided, not failed (ETSI EN 319 102-1 §5.2.6 and §5.5.4: OUT_OF_BOUNDS_NO_POE;
+        // TOTAL-FAILED/EXPIRED would need proof that it was made after notAfter).
+        Err(e @ PathError::Expired { .. }) => {
+            let why = if proven_time {
+                "the time-stamp proves only that the signature existed after expiry"
+            } else {
+                "no time-stamp proves the signature was made before"
+            };
             verdict.record(
                 checks,
                 CheckRecord::indeterminate(
                     "CertificatePath",
-                    format!("{e}; no time-stamp proves the signature was made before"),
+                    format!("{e}; {why}"),
                     Some(SubIndication::OutOfBoundsNoPoe),
                 ),
             );
@@ -310,14 +317,22 @@ fn check_revocation(
             RevocationStatus::Good { .. } => {
                 CheckRecord::passed("Revocation", format!("{subject}: not revoked"))
             }
-            RevocationStatus::Revoked { at, .. } => CheckRecord::failed(
+            // The signer's certificate revoked at the validation time: nothing proves the
+            // signature was made before the revocation, nor after it (which only a content
+            // time-stamp later than the revocation could), so the result is undecided
+            // (ETSI EN 319 102-1 §5.2.6.4 and §5.5.4: REVOKED_NO_POE).
+            RevocationStatus::Revoked { at, .. } if i == 0 => CheckRecord::indeterminate(
+                "Revocation",
+                format!("{subject}: revoked at {at}; nothing proves the signature was made before"),
+                Some(SubIndication::RevokedNoPoe),
+            ),
+            // A revoked CA: what it certified before the revocation may still stand, so
+            // without a proof of existence the result is undecided (ETSI EN 319 102-1
+            // §5.2.6.4; REVOKED_CA_NO_POE is an INDETERMINATE sub-indication, Table 5).
+            RevocationStatus::Revoked { at, .. } => CheckRecord::indeterminate(
                 "Revocation",
                 format!("{subject}: revoked at {at}"),
-                Some(if i == 0 {
-                    SubIndication::Revoked
-                } else {
-                    SubIndication::RevokedCaNoPoe
-                }),
+                Some(SubIndication::RevokedCaNoPoe),
             ),
             RevocationStatus::Indeterminate { reason, .. } => CheckRecord::indeterminate(
                 "Revocation",

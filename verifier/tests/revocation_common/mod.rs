@@ -88,12 +88,7 @@ impl Ca {
     /// A self-signed CA named `CN=<cn>` in `root/<name>`, with an EC P-256 key.
     /// `key_usage` is the CA's key usage (normally `keyCertSign,cRLSign`).
     pub fn new(root: &Path, name: &str, cn: &str, key_usage: &str) -> Self {
-        let dir = root.join(name);
-        fs::create_dir_all(dir.join("newcerts")).unwrap();
-        fs::write(dir.join("index.txt"), "").unwrap();
-        fs::write(dir.join("serial"), "1000\n").unwrap();
-        fs::write(dir.join("crlnumber"), "01\n").unwrap();
-        fs::write(dir.join("ca.cnf"), ca_cnf(key_usage)).unwrap();
+        let dir = Self::prepare(root, name, key_usage);
         openssl(
             &dir,
             &[
@@ -127,34 +122,79 @@ impl Ca {
         }
     }
 
+    /// A CA in `root/<name>` with subject `subject`, certified by this CA with the
+    /// extensions `ext` (lines of an `openssl` extension section, e.g.
+    /// `basicConstraints = critical,CA:TRUE,pathlen:0`), recorded in this CA's database.
+    pub fn subordinate(&self, root: &Path, name: &str, subject: &str, ext: &str) -> Self {
+        let dir = Self::prepare(root, name, "keyCertSign,cRLSign");
+        self.request(name, subject);
+        fs::write(
+            self.dir.join(format!("{name}.ext")),
+            format!("[ext]\n{ext}"),
+        )
+        .unwrap();
+        self.sign_request(name, &[]);
+        let issued = self.issued(name);
+        fs::copy(&issued.cert_path, dir.join("ca.crt")).unwrap();
+        fs::copy(&issued.key_path, dir.join("ca.key")).unwrap();
+        Self {
+            cert: issued.cert,
+            cert_path: dir.join("ca.crt"),
+            key_path: dir.join("ca.key"),
+            dir,
+        }
+    }
+
+    fn prepare(root: &Path, name: &str, key_usage: &str) -> PathBuf {
+        let dir = root.join(name);
+        fs::create_dir_all(dir.join("newcerts")).unwrap();
+        fs::write(dir.join("index.txt"), "").unwrap();
+        fs::write(dir.join("serial"), "1000\n").unwrap();
+        fs::write(dir.join("crlnumber"), "01\n").unwrap();
+        fs::write(dir.join("ca.cnf"), ca_cnf(key_usage)).unwrap();
+        dir
+    }
+
     /// Issues `CN=<name>` with `profile`, recorded in the database.
     pub fn issue(&self, name: &str, profile: &Profile) -> Issued {
+        self.issue_with(name, profile, &[])
+    }
+
+    /// [`Ca::issue`] with more `openssl ca` options, e.g. `-startdate`/`-enddate`.
+    pub fn issue_with(&self, name: &str, profile: &Profile, extra: &[&str]) -> Issued {
         let subject = profile
             .subject
             .clone()
             .unwrap_or_else(|| format!("/CN={name}"));
         self.request(name, &subject);
-        let ext = format!("{name}.ext");
-        fs::write(self.dir.join(&ext), profile.section()).unwrap();
-        openssl(
-            &self.dir,
-            &[
-                "ca",
-                "-batch",
-                "-notext",
-                "-config",
-                "ca.cnf",
-                "-extfile",
-                &ext,
-                "-extensions",
-                "ext",
-                "-in",
-                &format!("{name}.csr"),
-                "-out",
-                &format!("{name}.crt"),
-            ],
-        );
+        fs::write(self.dir.join(format!("{name}.ext")), profile.section()).unwrap();
+        self.sign_request(name, extra);
         self.issued(name)
+    }
+
+    fn sign_request(&self, name: &str, extra: &[&str]) {
+        let (ext, csr, crt) = (
+            format!("{name}.ext"),
+            format!("{name}.csr"),
+            format!("{name}.crt"),
+        );
+        let mut args = vec![
+            "ca",
+            "-batch",
+            "-notext",
+            "-config",
+            "ca.cnf",
+            "-extfile",
+            &ext,
+            "-extensions",
+            "ext",
+            "-in",
+            &csr,
+            "-out",
+            &crt,
+        ];
+        args.extend_from_slice(extra);
+        openssl(&self.dir, &args);
     }
 
     /// Issues `CN=<name>` with `profile` and serial `serial` (hex) *without* recording it in
