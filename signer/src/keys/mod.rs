@@ -3,13 +3,19 @@
 //! A key signs a SHA-256 digest and names its certificate chain and algorithm; nothing else
 //! about it is visible. Where the key lives — an encrypted PKCS#8 file ([`software`]), a
 //! PKCS#11 module ([`pkcs11`]), a PIV token on PC/SC — is the implementation's business, so
-//! CMS signing and the time-stamp authority are written once for all of them.
+//! CMS signing and the time-stamp authority are written once for all of them. Passphrases
+//! and PINs come from files or environment variables through [`secret`], never from the
+//! command line.
 //!
 //! Security property: no implementation logs, formats or returns a PIN, passphrase or key
 //! byte; their `Debug` output names the key, never its material.
 
+mod chain;
 pub mod pkcs11;
+pub mod secret;
 pub mod software;
+
+pub use self::chain::read_certificate_chain;
 
 use std::fmt;
 
@@ -107,6 +113,15 @@ pub enum KeyError {
     #[error("cannot read {what}: {source}")]
     Read {
         /// What was being read, e.g. "key file /etc/dalel/seal.p8".
+        what: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key file could not be written.
+    #[error("cannot write {what}: {source}")]
+    Write {
+        /// What was being written, e.g. "key file /var/lib/dalel/pki/seal.key".
         what: String,
         /// The operating system's error.
         #[source]

@@ -1,19 +1,27 @@
 //! Software keys: a P-256 or RSA private key held in memory, loaded from PKCS#8.
 //!
 //! This is the station seal's and the time-stamp authority's key. On disk it is always an
-//! encrypted PKCS#8 file; once decrypted, the key lives only in this process's memory.
+//! encrypted PKCS#8 file (RFC 5958 `EncryptedPrivateKeyInfo`, PBES2 of RFC 8018) such as
+//! `openssl pkcs8 -topk8 -v2 aes-256-cbc` or `openssl genpkey -aes-256-cbc` write, and
+//! [`write_encrypted_pkcs8`] writes files OpenSSL reads back. Once decrypted, the key lives
+//! only in this process's memory, and the decrypted DER is wiped as soon as it is parsed.
 
 use std::fmt;
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
 
 use der::{Decode as _, Encode as _};
 use p256::ecdsa::signature::hazmat::PrehashSigner as _;
-use pkcs8::PrivateKeyInfoRef;
+use pkcs8::{EncryptedPrivateKeyInfoRef, LineEnding, PrivateKeyInfoRef, pkcs5};
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::traits::PublicKeyParts as _;
 use spki::{EncodePublicKey as _, ObjectIdentifier};
 use x509_cert::Certificate;
+use zeroize::Zeroizing;
 
-use super::{KeyAlgorithm, KeyError, SignatureKey};
+use super::secret::Secret;
+use super::{KeyAlgorithm, KeyError, SignatureKey, read_certificate_chain};
 
 /// `id-ecPublicKey` (RFC 5480 §2.1.1).
 const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -36,6 +44,26 @@ enum Private {
 }
 
 impl SoftwareKey {
+    /// Opens the encrypted PKCS#8 PEM file `key_path` with `passphrase`, and the PEM
+    /// certificate chain `chain_path` (the key's certificate first, then its issuers), and
+    /// checks that the certificate is the key's, as [`from_pkcs8_der`](Self::from_pkcs8_der).
+    ///
+    /// # Errors
+    /// Those of [`read_encrypted_pkcs8`] (with [`KeyError::WrongSecret`] naming `name`),
+    /// [`read_certificate_chain`] and [`from_pkcs8_der`](Self::from_pkcs8_der).
+    pub fn open(
+        name: impl Into<String>,
+        key_path: &Path,
+        chain_path: &Path,
+        passphrase: &Secret,
+    ) -> Result<Self, KeyError> {
+        let name = name.into();
+        // The chain first: it is cheap, and a wrong path should not cost a key derivation.
+        let chain = read_certificate_chain(chain_path)?;
+        let der = decrypt_file(key_path, passphrase, &name)?;
+        Self::from_pkcs8_der(name, &der, chain)
+    }
+
     /// Reads the unencrypted DER PKCS#8 `PrivateKeyInfo` in `der` (RFC 5208 §5) — a P-256 or
     /// RSA 2048–4096 key — and checks that `chain[0]` certifies it.
     ///
@@ -97,6 +125,151 @@ impl SoftwareKey {
         }
         Ok(Self { name, chain, key })
     }
+}
+
+/// Reads the encrypted PKCS#8 PEM file `path` (`-----BEGIN ENCRYPTED PRIVATE KEY-----`) and
+/// decrypts it with `passphrase`, giving the DER `PrivateKeyInfo`, wiped when dropped.
+///
+/// PBES2 with PBKDF2 (HMAC-SHA-224/256/384/512) or scrypt, and AES-CBC or AES-GCM, is read;
+/// PBES1 and SHA-1 PBKDF2 (OpenSSL 1.0's defaults) are not.
+///
+/// # Errors
+/// [`KeyError::Read`] if the file cannot be read, [`KeyError::Format`] if it is not an
+/// encrypted PKCS#8 key (an unencrypted key is refused too), [`KeyError::WrongSecret`] if
+/// the passphrase does not decrypt it.
+pub fn read_encrypted_pkcs8(
+    path: &Path,
+    passphrase: &Secret,
+) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    decrypt_file(path, passphrase, &format!("key file {}", path.display()))
+}
+
+/// As [`read_encrypted_pkcs8`], with `key` naming the key in [`KeyError::WrongSecret`].
+fn decrypt_file(
+    path: &Path,
+    passphrase: &Secret,
+    key: &str,
+) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let what = || format!("key file {}", path.display());
+    let format = |reason: String| KeyError::Format {
+        what: what(),
+        reason,
+    };
+    let pem = fs::read_to_string(path).map_err(|source| KeyError::Read {
+        what: what(),
+        source,
+    })?;
+    // The label first, so that an unencrypted key is refused before its bytes are decoded.
+    let label = der::pem::decode_label(pem.as_bytes()).map_err(|e| format(e.to_string()))?;
+    if label != ENCRYPTED_PEM_LABEL {
+        return Err(format(format!(
+            "a {label} PEM block, where an encrypted PKCS#8 key ({ENCRYPTED_PEM_LABEL}) \
+             is expected (openssl pkcs8 -topk8 -v2 aes-256-cbc makes one)"
+        )));
+    }
+    let (_, document) = der::Document::from_pem(&pem).map_err(|e| format(e.to_string()))?;
+    let info = EncryptedPrivateKeyInfoRef::from_der(document.as_bytes())
+        .map_err(|e| format(e.to_string()))?;
+    match info.decrypt(passphrase.expose()) {
+        Ok(plain) => Ok(plain.to_bytes()),
+        // A wrong passphrase fails the CBC padding check, or, one time in a few hundred,
+        // passes it and yields bytes that are not DER.
+        Err(
+            pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::DecryptFailed) | pkcs8::Error::Asn1(_),
+        ) => Err(KeyError::WrongSecret {
+            what: "passphrase",
+            key: key.to_owned(),
+        }),
+        Err(pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::UnsupportedAlgorithm { oid })) => {
+            Err(format(format!(
+                "encrypted with {oid}, which is not read (PBES2 with PBKDF2-HMAC-SHA-2 or \
+                 scrypt, and AES, is)"
+            )))
+        }
+        Err(e) => Err(format(e.to_string())),
+    }
+}
+
+/// Encrypts the unencrypted DER PKCS#8 `PrivateKeyInfo` `key_der` under `passphrase` and
+/// writes it as an encrypted PKCS#8 PEM file to `path`, which must not exist.
+///
+/// The encryption is PBES2 with scrypt (N = 2^14, r = 8, p = 1, within OpenSSL 3's memory
+/// limit so that `openssl pkey -passin file:…` reads it) and AES-256-CBC, with a fresh salt
+/// and IV. The file is created exclusively with mode 0600 (on Unix), fsynced with its
+/// directory, and removed again if any step fails.
+///
+/// # Errors
+/// [`KeyError::Format`] if `key_der` is not a PKCS#8 key or cannot be encrypted (no
+/// randomness), [`KeyError::NoSecret`] for an empty passphrase, [`KeyError::Write`] if the
+/// file exists or cannot be written.
+pub fn write_encrypted_pkcs8(
+    path: &Path,
+    key_der: &[u8],
+    passphrase: &Secret,
+) -> Result<(), KeyError> {
+    let what = || format!("key file {}", path.display());
+    let format = |reason: String| KeyError::Format {
+        what: format!("private key for {}", what()),
+        reason,
+    };
+    if passphrase.is_empty() {
+        return Err(KeyError::NoSecret {
+            what: "passphrase",
+            reason: format!("the passphrase given for {} is empty", what()),
+        });
+    }
+    let info = PrivateKeyInfoRef::from_der(key_der).map_err(|e| format(e.to_string()))?;
+    let encrypted = info
+        .encrypt(passphrase.expose())
+        .map_err(|e| format(e.to_string()))?;
+    let pem = encrypted
+        .to_pem(ENCRYPTED_PEM_LABEL, LineEnding::LF)
+        .map_err(|e| format(e.to_string()))?;
+    write_new(path, pem.as_bytes()).map_err(|source| KeyError::Write {
+        what: what(),
+        source,
+    })
+}
+
+/// The PEM label of an `EncryptedPrivateKeyInfo` (RFC 7468 §11).
+const ENCRYPTED_PEM_LABEL: &str = "ENCRYPTED PRIVATE KEY";
+
+/// Creates `path` (it must not exist) holding `bytes`, private to the owner, durable once
+/// this returns; on failure nothing is left behind.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| sync_parent(path));
+    if written.is_err() {
+        drop(file);
+        // Best effort: the write's error is the one worth reporting.
+        let _ = fs::remove_file(path);
+    }
+    written
+}
+
+/// Makes the directory entry of `path` durable.
+#[cfg(unix)]
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::File::open(parent)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_parent(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 impl Private {
