@@ -11,6 +11,7 @@ pub mod dev_pki;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod station;
 pub mod tokens;
 pub mod tsa;
 

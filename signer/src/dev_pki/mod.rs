@@ -116,8 +116,12 @@ impl DevPki {
     /// A [`DevPkiError`] naming the file or step that failed.
     pub fn open_or_create(dir: &Path) -> Result<Self, DevPkiError> {
         let now = SystemTime::now();
-        if !dir.join(ROOT_CERT).exists() {
-            create(dir, now)?;
+        // The directory appears whole (see the module docs): if it is there, it is opened,
+        // and a file that cannot be read is an error, never a reason to make a new PKI.
+        match fs::symlink_metadata(dir) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(dir, now)?,
+            Err(e) => return Err(DevPkiError::io("cannot open", dir)(e)),
         }
         let passphrase = Secret::from_file(&dir.join(PASSPHRASE), "passphrase")?;
         let root = crate::keys::read_certificate_chain(&dir.join(ROOT_CERT))?

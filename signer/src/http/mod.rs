@@ -5,7 +5,9 @@ mod archive;
 mod auth;
 mod error;
 mod health;
+pub mod sign;
 mod tlog;
+pub mod tsp;
 pub mod verify;
 
 use std::future::{Future, IntoFuture};
@@ -42,6 +44,10 @@ pub struct Services {
     pub verify_policy: Arc<verifier::validation::ValidationPolicy>,
     /// `[verify]` limits.
     pub verify_limits: crate::config::VerifyConfig,
+    /// What `POST /v1/sign/cms` signs with.
+    pub sign: sign::SignState,
+    /// The authority behind `POST /v1/tsp`, when `[tsa] enabled`.
+    pub tsp: Option<tsp::TspState>,
 }
 
 /// Builds the service's router. Limits and authentication are layers here, where the routes
@@ -75,9 +81,23 @@ pub fn app(services: Services) -> Router {
         .layer(DefaultBodyLimit::max(services.verify_limits.max_body_bytes))
         .layer(timeout(services.server.request_timeout))
         .with_state(services.verify_policy);
-    let protected = protected
-        .merge(verify)
-        .route_layer(from_fn_with_state(services.tokens, auth::require_token));
+    let sign = Router::new()
+        .route("/v1/sign/cms", post(sign::sign_cms))
+        .layer(DefaultBodyLimit::max(services.sign.max_body_bytes))
+        .layer(timeout(services.server.request_timeout))
+        .with_state(services.sign);
+    let mut protected = protected.merge(verify).merge(sign);
+    if let Some(tsp) = services.tsp {
+        // RFC 3161 queries are a few hundred bytes; the general body limit is plenty.
+        protected = protected.merge(
+            Router::new()
+                .route("/v1/tsp", post(tsp::tsp))
+                .layer(DefaultBodyLimit::max(services.server.max_body_bytes))
+                .layer(timeout(services.server.request_timeout))
+                .with_state(tsp),
+        );
+    }
+    let protected = protected.route_layer(from_fn_with_state(services.tokens, auth::require_token));
     Router::new()
         .route("/healthz", get(health::healthz))
         .layer(timeout(services.server.request_timeout))
@@ -91,15 +111,28 @@ impl Services {
     /// creates an API token and writes it to `auth/initial-token` for the operator.
     pub fn open(data: &std::path::Path, config: &crate::config::Config) -> anyhow::Result<Self> {
         use anyhow::Context;
+        let station = crate::station::Station::open(data, config)?;
         let archive_dir = data.join("archive");
-        let archive = ::archive::Archive::open(&archive_dir)
+        let archive = station
+            .open_archive(&archive_dir)
             .with_context(|| format!("cannot open the archive {}", archive_dir.display()))?;
         let tokens = TokenStore::new(data);
         if let Some(path) = crate::tokens::create_initial_token(&tokens)? {
             tracing::info!(path = %path.display(), "first start: an API token was written here");
         }
-        let verify_policy =
-            verify::policy(&config.verify, &archive_dir).context("cannot set up [verify]")?;
+        let verify_policy = verify::policy(&config.verify, &station, &archive_dir)
+            .context("cannot set up [verify]")?;
+        let sign = sign::SignState {
+            keys: station.key_map(),
+            default_key: station.default_key.clone(),
+            timestamper: station.timestamper.clone(),
+            revocation: Some(std::sync::Arc::clone(&station.revocation)),
+            extra_certificates: station.tsa_issuers().into(),
+            max_body_bytes: config.signing.max_body_bytes,
+        };
+        let tsp = station.authority.as_ref().map(|authority| tsp::TspState {
+            authority: Arc::clone(authority),
+        });
         Ok(Self {
             server: config.server.clone(),
             archive_limits: config.archive.clone(),
@@ -107,6 +140,8 @@ impl Services {
             tokens: Arc::new(tokens),
             verify_policy: Arc::new(verify_policy),
             verify_limits: config.verify.clone(),
+            sign,
+            tsp,
         })
     }
 }

@@ -14,19 +14,39 @@ use verifier::validation::{ValidationPolicy, validate};
 
 use super::ApiError;
 use crate::config::VerifyConfig;
+use crate::station::Station;
+use der::Encode as _;
 
 /// The note every report carries under the embedded default.
-pub const DEVELOPMENT_TRUST_NOTE: &str = "embedded default: only this station's development time-stamp authority is trusted (DEVELOPMENT, NOT FOR EVIDENCE); configure [verify] trust for real anchors";
+pub const DEVELOPMENT_TRUST_NOTE: &str = "embedded default: only this station's development CA is trusted (DEVELOPMENT, NOT FOR EVIDENCE); configure [verify] trust for real anchors";
 
-/// Builds the validation policy of `[verify]`; with no anchors configured, trusts the
-/// development authority of the archive in `archive_dir` and says so.
-pub fn policy(config: &VerifyConfig, archive_dir: &Path) -> anyhow::Result<ValidationPolicy> {
+/// Builds the validation policy of `[verify]`. With no anchors configured it trusts the
+/// station's development root (and the archive's older development authority in
+/// `archive_dir`, if the store has one), and says so in every report.
+pub fn policy(
+    config: &VerifyConfig,
+    station: &Station,
+    archive_dir: &Path,
+) -> anyhow::Result<ValidationPolicy> {
     let mut policy = ValidationPolicy::default();
     let (trust, note) = if config.trust.is_empty() {
-        let dev = archive_dir
+        if let Some(dev) = &station.dev_pki {
+            policy
+                .anchors
+                .push(TrustAnchor::from_der(&dev.root().to_der()?)?);
+        }
+        let older = archive_dir
             .join("tsa")
             .join(archive::timestamp::CERTIFICATE_FILE);
-        (vec![dev], Some(DEVELOPMENT_TRUST_NOTE.to_owned()))
+        let older = if older.exists() {
+            vec![older]
+        } else {
+            Vec::new()
+        };
+        if policy.anchors.is_empty() && older.is_empty() {
+            anyhow::bail!("[verify] trust is empty and there is no development CA to default to");
+        }
+        (older, Some(DEVELOPMENT_TRUST_NOTE.to_owned()))
     } else {
         (config.trust.clone(), None)
     };

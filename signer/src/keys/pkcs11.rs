@@ -22,7 +22,7 @@ use std::sync::{Mutex, PoisonError};
 
 use cryptoki::error::RvError;
 use cryptoki::types::RawAuthPin;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use x509_cert::Certificate;
 
 use self::token::{Connection, SignError, Target, TokenSelector};
@@ -37,32 +37,37 @@ use super::{KeyAlgorithm, KeyError, SignatureKey, read_certificate_chain};
 /// key_label = "seal"
 /// pin = { file = "/etc/dalel/seal.pin" }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pkcs11Config {
     /// The module: the vendor's PKCS#11 shared library.
     pub module: PathBuf,
     /// The token's label, as `pkcs11-tool --list-slots` shows it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_label: Option<String>,
     /// The token's position among the module's slots that hold a token, counting from 0
     /// (as `pkcs11-tool --slot-index`); with `token_label` too, that token must have it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot: Option<usize>,
     /// The private key object's `CKA_LABEL`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_label: Option<String>,
     /// The private key object's `CKA_ID`, in hex (`"01"`, `"a1:b2"`).
-    #[serde(default, deserialize_with = "key_id")]
+    #[serde(
+        default,
+        deserialize_with = "key_id",
+        serialize_with = "key_id_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_id: Option<Vec<u8>>,
     /// Where the user PIN comes from.
     pub pin: SecretSource,
     /// A PEM file with the key's certificate, then optionally its issuers. Without it, the
     /// certificate object on the token with the key's `CKA_ID` is used.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<PathBuf>,
     /// A PEM file with the issuers of the key's certificate, appended to the chain.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<PathBuf>,
 }
 
@@ -247,6 +252,17 @@ fn key_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u8>>,
     parse_key_id(&text)
         .map(Some)
         .map_err(serde::de::Error::custom)
+}
+
+#[allow(clippy::ref_option)] // serde's `serialize_with` passes `&Option<_>`
+fn key_id_hex<S: serde::Serializer>(
+    id: &Option<Vec<u8>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match id {
+        Some(id) => serializer.serialize_str(&hex::encode(id)),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// A `CKA_ID` written in hex, optionally with colons between bytes.

@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::KeyError;
@@ -28,7 +28,7 @@ pub const MAX_SECRET_LEN: usize = 4096;
 ///
 /// There is deliberately no variant holding the secret itself: a configuration file is
 /// copied, logged and committed far more freely than a secret may be.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum SecretSource {
     /// A file holding the secret; one trailing line ending is not part of it. It should be

@@ -61,13 +61,21 @@ fn parse_meta(s: &str) -> Result<(String, String), String> {
 }
 
 /// Runs one archive command on the archive under `data`.
-pub(crate) fn run(data: &Path, command: ArchiveCommand) -> anyhow::Result<bool> {
+pub(crate) fn run(
+    data: &Path,
+    config: &signer::config::Config,
+    command: ArchiveCommand,
+) -> anyhow::Result<bool> {
     let dir = data.join("archive");
-    if let ArchiveCommand::Verify = command {
+    let archive = match command {
         // Opened for the audit only: damage that stops a normal open is reported instead.
-        return Ok(verify(&Archive::open_for_audit(&dir)?));
-    }
-    let archive = Archive::open(&dir)?;
+        ArchiveCommand::Verify => return Ok(verify(&Archive::open_for_audit(&dir)?)),
+        // New checkpoints are time-stamped by the station's authority, as under `dalel serve`.
+        ArchiveCommand::Put(_) | ArchiveCommand::Checkpoint => {
+            signer::station::Station::open(data, config)?.open_archive(&dir)?
+        }
+        _ => Archive::open_with(&dir, None)?,
+    };
     match command {
         ArchiveCommand::Put(args) => put(&archive, args)?,
         ArchiveCommand::Get { reference, output } => get(&archive, &reference, output)?,

@@ -54,7 +54,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Archive(command) => {
             let data = cli.global.data_dir(&config).map_err(Failure::config)?;
             let data = signer::data_dir::DataDir::open(&data).map_err(Failure::runtime)?;
-            match archive::run(data.path(), command) {
+            match archive::run(data.path(), &config, command) {
                 Ok(true) => Ok(()),
                 // The audit printed its discrepancies; exit 1 without another line.
                 Ok(false) => Err(Failure {

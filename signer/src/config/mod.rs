@@ -10,6 +10,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+mod signing;
+
+pub use self::signing::{KeyConfig, SEAL, SigningConfig, TsaConfig};
+
 /// The default address `dalel serve` listens on: loopback only, so nothing is exposed to the
 /// network until a deployment asks for it.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
@@ -33,6 +37,10 @@ pub struct Config {
     pub archive: ArchiveConfig,
     /// `POST /v1/verify`: what signatures are validated against.
     pub verify: VerifyConfig,
+    /// Signing keys and `POST /v1/sign/cms`.
+    pub signing: SigningConfig,
+    /// The time-stamp authority and upstream authorities.
+    pub tsa: TsaConfig,
 }
 
 /// `[verify]`: what `POST /v1/verify` trusts and checks.
@@ -184,6 +192,20 @@ impl Config {
                 location: None,
                 key: Some("server.max_body_bytes".to_owned()),
                 message: "must be greater than zero".to_owned(),
+            });
+        }
+        if self.signing.max_body_bytes == 0 {
+            return Err(ConfigProblem {
+                location: None,
+                key: Some("signing.max_body_bytes".to_owned()),
+                message: "must be greater than zero".to_owned(),
+            });
+        }
+        if const_oid::ObjectIdentifier::new(&self.tsa.policy).is_err() {
+            return Err(ConfigProblem {
+                location: None,
+                key: Some("tsa.policy".to_owned()),
+                message: format!("`{}` is not an object identifier", self.tsa.policy),
             });
         }
         if self.archive.max_upload_bytes == 0 {

@@ -1,0 +1,262 @@
+//! The station's signing stack, assembled from the configuration: its keys, its time-stamp
+//! authority, where signatures get their time-stamps and revocation values, and the archive
+//! stamped by the same authority. `dalel serve` and the CLI open it the same way.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use const_oid::ObjectIdentifier;
+use der::Encode as _;
+use verifier::path::{TrustAnchor, parse_certificates};
+use verifier::revocation::NetworkOptions;
+use verifier::validation::ValidationPolicy;
+use x509_cert::Certificate;
+
+use crate::cades::{FetchingRevocation, RevocationValues, SuppliedRevocation};
+use crate::config::{Config, KeyConfig, SEAL};
+use crate::dev_pki::DevPki;
+use crate::keys::SignatureKey;
+use crate::keys::pkcs11::Pkcs11Key;
+use crate::keys::software::SoftwareKey;
+use crate::tsa::{Authority, AuthoritySettings, Timestamper, TsaClient, TsaSource, Upstream};
+
+/// The directory of the development PKI inside the data directory.
+pub const PKI_DIR: &str = "pki";
+/// The state of a configured (non-development) time-stamp authority.
+pub const TSA_STATE_DIR: &str = "tsa-state";
+
+/// The opened signing stack.
+pub struct Station {
+    /// The keys requests may name.
+    pub keys: BTreeMap<String, Arc<dyn SignatureKey>>,
+    /// The key used when a request names none.
+    pub default_key: String,
+    /// The local authority, when `[tsa] enabled`.
+    pub authority: Option<Arc<Authority>>,
+    /// Where signatures and checkpoints get time-stamps: upstream authorities in order, then
+    /// the local one (`[tsa]`).
+    pub timestamper: Option<Arc<dyn Timestamper>>,
+    /// Where B-LT revocation values come from.
+    pub revocation: Arc<dyn RevocationValues>,
+    /// The development PKI, when the configuration leaves anything to the embedded default.
+    pub dev_pki: Option<DevPki>,
+    /// The local authority's key.
+    tsa_key: Option<Arc<dyn SignatureKey>>,
+}
+
+impl std::fmt::Debug for Station {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Station")
+            .field("keys", &self.keys.keys().collect::<Vec<_>>())
+            .field("default_key", &self.default_key)
+            .field("authority", &self.authority.is_some())
+            .field("timestamper", &self.timestamper.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Station {
+    /// Opens the keys and authority `config` names, under the data directory `data`; what
+    /// it leaves to the embedded default comes from the development PKI in `data/pki`,
+    /// created on first use.
+    ///
+    /// # Errors
+    /// When a key, the authority or a revocation file cannot be opened; the message names it.
+    pub fn open(data: &Path, config: &Config) -> anyhow::Result<Self> {
+        let uses_dev =
+            config.signing.keys.is_empty() || (config.tsa.enabled && config.tsa.key.is_none());
+        let dev_pki =
+            if uses_dev {
+                let dir = data.join(PKI_DIR);
+                Some(DevPki::open_or_create(&dir).with_context(|| {
+                    format!("cannot open the development PKI {}", dir.display())
+                })?)
+            } else {
+                None
+            };
+
+        let mut keys: BTreeMap<String, Arc<dyn SignatureKey>> = BTreeMap::new();
+        for (name, key) in &config.signing.keys {
+            keys.insert(name.clone(), open_key(name, key)?);
+        }
+        if let (true, Some(dev)) = (keys.is_empty(), &dev_pki) {
+            keys.insert(SEAL.to_owned(), dev.seal());
+        }
+        if !keys.contains_key(&config.signing.default_key) {
+            anyhow::bail!(
+                "[signing] default_key `{}` is not among the keys ({})",
+                config.signing.default_key,
+                keys.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+
+        let mut tsa_key = None;
+        let authority = if config.tsa.enabled {
+            let (key, state): (Arc<dyn SignatureKey>, PathBuf) = match (&config.tsa.key, &dev_pki) {
+                (Some(key), _) => (open_key("tsa", key)?, data.join(TSA_STATE_DIR)),
+                (None, Some(dev)) => (dev.tsa(), dev.tsa_state_dir()),
+                (None, None) => anyhow::bail!("[tsa] has no key"),
+            };
+            let policy = ObjectIdentifier::new(&config.tsa.policy)
+                .with_context(|| format!("[tsa] policy `{}`", config.tsa.policy))?;
+            let mut settings = AuthoritySettings::new(policy);
+            settings.accuracy = config.tsa.accuracy;
+            tsa_key = Some(Arc::clone(&key));
+            let authority = Authority::open(&state, key, settings).with_context(|| {
+                format!(
+                    "cannot open the time-stamp authority in {}",
+                    state.display()
+                )
+            })?;
+            Some(Arc::new(authority))
+        } else {
+            None
+        };
+        let timestamper = timestamper(config, authority.as_ref())?;
+
+        let revocation: Arc<dyn RevocationValues> = if config.signing.network {
+            Arc::new(FetchingRevocation::new(NetworkOptions::default()))
+        } else {
+            let mut crls = config.signing.crls.clone();
+            if let Some(dev) = &dev_pki {
+                crls.push(dev.crl_path());
+            }
+            Arc::new(
+                SuppliedRevocation::from_files(&crls, &config.signing.ocsp_responses)
+                    .context("[signing] revocation files")?,
+            )
+        };
+
+        Ok(Self {
+            keys,
+            default_key: config.signing.default_key.clone(),
+            authority,
+            timestamper,
+            revocation,
+            dev_pki,
+            tsa_key,
+        })
+    }
+
+    /// The keys as the HTTP handler takes them.
+    #[must_use]
+    pub fn key_map(&self) -> Arc<HashMap<String, Arc<dyn SignatureKey>>> {
+        Arc::new(
+            self.keys
+                .iter()
+                .map(|(name, key)| (name.clone(), Arc::clone(key)))
+                .collect(),
+        )
+    }
+
+    /// The issuers of the local authority's certificate, which its tokens leave out: embedded
+    /// at B-LT so that the time-stamp's path can be validated from the signature alone.
+    #[must_use]
+    pub fn tsa_issuers(&self) -> Vec<Certificate> {
+        self.tsa_key
+            .as_ref()
+            .map(|k| k.certificate_chain().iter().skip(1).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Opens the archive in `dir` with its checkpoints time-stamped by [`Self::timestamper`].
+    ///
+    /// # Errors
+    /// As [`archive::Archive::open_with`].
+    pub fn open_archive(&self, dir: &Path) -> Result<archive::Archive, archive::ArchiveError> {
+        let source = self.timestamper.as_ref().map(|t| {
+            Box::new(ArchiveStamps {
+                timestamper: Arc::clone(t),
+                certificates: self
+                    .tsa_key
+                    .as_ref()
+                    .map(|k| {
+                        k.certificate_chain()
+                            .iter()
+                            .filter_map(|c| c.to_der().ok())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }) as Box<dyn archive::timestamp::TimestampSource>
+        });
+        archive::Archive::open_with(dir, source)
+    }
+}
+
+fn open_key(name: &str, config: &KeyConfig) -> anyhow::Result<Arc<dyn SignatureKey>> {
+    Ok(match config {
+        KeyConfig::Software {
+            key,
+            chain,
+            passphrase,
+        } => {
+            let passphrase = passphrase.read("passphrase")?;
+            Arc::new(
+                SoftwareKey::open(name, key, chain, &passphrase)
+                    .with_context(|| format!("key `{name}`"))?,
+            )
+        }
+        KeyConfig::Pkcs11(pkcs11) => {
+            Arc::new(Pkcs11Key::open(name, pkcs11).with_context(|| format!("key `{name}`"))?)
+        }
+    })
+}
+
+/// Upstream authorities in order, then the local one if `fallback_local`; the local one
+/// alone when there are no upstream authorities.
+fn timestamper(
+    config: &Config,
+    authority: Option<&Arc<Authority>>,
+) -> anyhow::Result<Option<Arc<dyn Timestamper>>> {
+    let tsa = &config.tsa;
+    if tsa.upstream.is_empty() {
+        return Ok(authority.map(|a| Arc::clone(a) as Arc<dyn Timestamper>));
+    }
+    let mut trust = ValidationPolicy::default();
+    for path in &tsa.upstream_trust {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read [tsa] upstream_trust {}", path.display()))?;
+        let certificates = parse_certificates(&bytes)
+            .with_context(|| format!("[tsa] upstream_trust {}", path.display()))?;
+        trust
+            .anchors
+            .extend(certificates.into_iter().map(TrustAnchor::from_certificate));
+    }
+    let mut sources: Vec<TsaSource> = tsa
+        .upstream
+        .iter()
+        .map(|url| {
+            let mut upstream = Upstream::new(url.clone());
+            upstream.timeout = tsa.upstream_timeout;
+            upstream.retries = tsa.upstream_retries;
+            TsaSource::Upstream(upstream)
+        })
+        .collect();
+    if let (true, Some(authority)) = (tsa.fallback_local, authority) {
+        sources.push(TsaSource::Local(Arc::clone(authority)));
+    }
+    Ok(Some(Arc::new(TsaClient::new(sources, trust))))
+}
+
+/// The archive's view of a [`Timestamper`].
+struct ArchiveStamps {
+    timestamper: Arc<dyn Timestamper>,
+    certificates: Vec<Vec<u8>>,
+}
+
+impl archive::timestamp::TimestampSource for ArchiveStamps {
+    fn timestamp(
+        &self,
+        sha256_digest: &[u8; 32],
+    ) -> Result<Vec<u8>, archive::timestamp::TimestampError> {
+        self.timestamper
+            .timestamp(sha256_digest)
+            .map_err(|e| archive::timestamp::TimestampError::Source(e.to_string()))
+    }
+
+    fn certificates(&self) -> Vec<Vec<u8>> {
+        self.certificates.clone()
+    }
+}
