@@ -33,6 +33,7 @@ use verifier::tsp::{DefaultFalse, MessageImprint, TimeStampReq, TimeStampResp, T
 use verifier::validation::{CheckStatus, ValidationPolicy, ValidationReport, validate_timestamp};
 
 use super::{Authority, SourceFailure, TIMESTAMP_QUERY, Timestamper, TsaError, UpstreamError};
+use crate::keys::secret::Secret;
 
 /// The largest response read from an upstream authority: a token with a long chain is a
 /// few kilobytes.
@@ -53,6 +54,9 @@ pub struct Upstream {
     /// The policy to ask for (`reqPolicy`) and to require of the token; `None` accepts the
     /// authority's default.
     pub policy: Option<ObjectIdentifier>,
+    /// A bearer token sent as `Authorization: Bearer …` (another Dälel station's `/v1/tsp`
+    /// requires one); never logged or shown.
+    pub bearer_token: Option<Arc<Secret>>,
 }
 
 impl Upstream {
@@ -66,6 +70,7 @@ impl Upstream {
             retries: 1,
             retry_delay: Duration::from_millis(200),
             policy: None,
+            bearer_token: None,
         }
     }
 }
@@ -264,11 +269,14 @@ fn post(
         ureq::Error::Timeout(_) => UpstreamError::Timeout(upstream.timeout),
         other => UpstreamError::Transport(Box::new(other)),
     };
-    let mut response = agent
+    let mut post = agent
         .post(&upstream.url)
-        .header("Content-Type", TIMESTAMP_QUERY)
-        .send(request)
-        .map_err(transport)?;
+        .header("Content-Type", TIMESTAMP_QUERY);
+    if let Some(token) = &upstream.bearer_token {
+        let value = format!("Bearer {}", String::from_utf8_lossy(token.expose()));
+        post = post.header("Authorization", value);
+    }
+    let mut response = post.send(request).map_err(transport)?;
     let status = response.status().as_u16();
     if status != 200 {
         return Err(UpstreamError::HttpStatus(status));

@@ -63,6 +63,12 @@ pub(crate) enum Command {
     /// API tokens for the HTTP service: create, list, revoke.
     #[command(subcommand)]
     Token(crate::token::TokenCommand),
+    /// Sign files with the station's keys.
+    #[command(subcommand)]
+    Sign(crate::sign::SignCommand),
+    /// RFC 3161 time-stamps: ask the station's authority or another one.
+    #[command(subcommand)]
+    Tsa(crate::sign::TsaCommand),
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 
 mod archive;
 mod cli;
+mod sign;
 mod token;
 
 use std::process::ExitCode;
@@ -68,6 +69,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let data = cli.global.data_dir(&config).map_err(Failure::config)?;
             let data = signer::data_dir::DataDir::open(&data).map_err(Failure::runtime)?;
             token::run(data.path(), command).map_err(Failure::runtime)
+        }
+        Command::Sign(command) => {
+            let data = cli.global.data_dir(&config).map_err(Failure::config)?;
+            let data = signer::data_dir::DataDir::open(&data).map_err(Failure::runtime)?;
+            sign::run_sign(data.path(), &config, command).map_err(Failure::runtime)
+        }
+        Command::Tsa(command) => {
+            let data = cli.global.data_dir(&config).map_err(Failure::config)?;
+            let data = signer::data_dir::DataDir::open(&data).map_err(Failure::runtime)?;
+            sign::run_tsa(data.path(), &config, command).map_err(Failure::runtime)
         }
         Command::Config(ConfigCommand::Show) => {
             let mut config = config;
