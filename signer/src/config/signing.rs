@@ -111,3 +111,54 @@ impl Default for TsaConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Config;
+    use super::*;
+
+    #[test]
+    fn keys_of_both_kinds_are_read_and_shown_again() {
+        let text = r#"
+            [signing]
+            default_key = "official"
+            [signing.keys.seal]
+            kind = "software"
+            key = "/etc/dalel/seal.key"
+            chain = "/etc/dalel/seal.pem"
+            passphrase = { file = "/etc/dalel/seal.pass" }
+            [signing.keys.official]
+            kind = "pkcs11"
+            module = "/usr/lib/softhsm/libsofthsm2.so"
+            token_label = "dalel"
+            key_id = "a1:02"
+            pin = { env = "DALEL_PIN" }
+            [tsa]
+            upstream = ["http://tsp.example/tsp"]
+            accuracy = "500ms"
+        "#;
+        let config = Config::parse(text).unwrap();
+        let Some(KeyConfig::Pkcs11(pkcs11)) = config.signing.keys.get("official") else {
+            panic!("{config:?}");
+        };
+        assert_eq!(pkcs11.key_id, Some(vec![0xa1, 0x02]));
+        assert_eq!(config.tsa.accuracy, Duration::from_millis(500));
+        assert_eq!(Config::parse(&config.to_toml()).unwrap(), config);
+    }
+
+    #[test]
+    fn a_secret_inline_or_an_unknown_kind_is_refused() {
+        for bad in [
+            "[signing.keys.seal]\nkind = \"software\"\nkey = \"k\"\nchain = \"c\"\npassphrase = \"hunter2\"\n",
+            "[signing.keys.seal]\nkind = \"smartcard\"\n",
+            "[tsa]\npolicy = \"not an oid\"\n",
+            "[tsa.key]\nkind = \"pkcs11\"\nmodule = \"m\"\nkey_label = \"k\"\npin = 2718281\n",
+        ] {
+            let error = Config::parse(bad).unwrap_err().to_string();
+            assert!(
+                !error.contains("hunter2") && !error.contains("2718281"),
+                "{error}"
+            );
+        }
+    }
+}

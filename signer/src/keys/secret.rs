@@ -28,8 +28,8 @@ pub const MAX_SECRET_LEN: usize = 4096;
 ///
 /// There is deliberately no variant holding the secret itself: a configuration file is
 /// copied, logged and committed far more freely than a secret may be.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SecretSource {
     /// A file holding the secret; one trailing line ending is not part of it. It should be
     /// readable by the service's user only.
@@ -49,6 +49,65 @@ impl SecretSource {
             Self::File(path) => Secret::from_file(path, what),
             Self::Env(name) => Secret::from_env(name, what),
         }
+    }
+}
+
+/// Read by hand so that no error ever repeats what was written: serde's own messages quote
+/// an unexpected string, which here could be a passphrase typed in by mistake.
+impl<'de> Deserialize<'de> for SecretSource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SourceVisitor)
+    }
+}
+
+struct SourceVisitor;
+
+const SOURCE_FORM: &str = "a secret is never written in the configuration: give { file = \"PATH\" } or { env = \"VARIABLE\" }";
+
+impl<'de> serde::de::Visitor<'de> for SourceVisitor {
+    type Value = SecretSource;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{ file = \"PATH\" } or { env = \"VARIABLE\" }")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _value: &str) -> Result<Self::Value, E> {
+        Err(E::custom(SOURCE_FORM))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _value: i64) -> Result<Self::Value, E> {
+        Err(E::custom(SOURCE_FORM))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _value: u64) -> Result<Self::Value, E> {
+        Err(E::custom(SOURCE_FORM))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _value: f64) -> Result<Self::Value, E> {
+        Err(E::custom(SOURCE_FORM))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error as _;
+        let mut source = None;
+        while let Some(key) = map.next_key::<String>()? {
+            let value = match key.as_str() {
+                "file" => SecretSource::File(map.next_value()?),
+                "env" => SecretSource::Env(map.next_value()?),
+                // The key is named, its value is not read.
+                other => {
+                    return Err(A::Error::custom(format!(
+                        "unknown key `{other}`: {SOURCE_FORM}"
+                    )));
+                }
+            };
+            if source.replace(value).is_some() {
+                return Err(A::Error::custom(format!(
+                    "both file and env: {SOURCE_FORM}"
+                )));
+            }
+        }
+        source.ok_or_else(|| A::Error::custom(SOURCE_FORM))
     }
 }
 
