@@ -125,15 +125,38 @@ fn p256_key(dir: &Path, name: &str) {
     );
 }
 
-/// Signs a digest with `key` and checks the signature with OpenSSL (`pkeyutl` over the
-/// digest, `dgst` over the message) and with `verifier::crypto`.
+/// Signs a digest and a message with `key` (the two paths of [`SignatureKey`]) and checks
+/// both signatures with OpenSSL (`pkeyutl` over the digest, `dgst` over the message) and with
+/// `verifier::crypto`.
 fn assert_signs_verifiably(dir: &Path, key: &dyn SignatureKey) {
     let message = b"a document to sign";
     let digest: [u8; 32] = sha2::Sha256::digest(message).into();
-    let signature = key.sign_digest(&digest).unwrap();
+    assert_signature_verifies(
+        dir,
+        key,
+        message,
+        &digest,
+        &key.sign_digest(&digest).unwrap(),
+    );
+    assert_signature_verifies(
+        dir,
+        key,
+        message,
+        &digest,
+        &key.sign_message(message).unwrap(),
+    );
+}
+
+fn assert_signature_verifies(
+    dir: &Path,
+    key: &dyn SignatureKey,
+    message: &[u8],
+    digest: &[u8; 32],
+    signature: &[u8],
+) {
     fs::write(dir.join("message.bin"), message).unwrap();
     fs::write(dir.join("digest.bin"), digest).unwrap();
-    fs::write(dir.join("sig.der"), &signature).unwrap();
+    fs::write(dir.join("sig.der"), signature).unwrap();
     let leaf = &key.certificate_chain()[0];
     fs::write(
         dir.join("leaf.pem"),
@@ -175,13 +198,13 @@ fn assert_signs_verifiably(dir: &Path, key: &dyn SignatureKey) {
     let algorithm =
         SignatureAlgorithm::from_identifier(&key.algorithm().signature_algorithm()).unwrap();
     public
-        .verify_prehashed(&algorithm, &digest, &signature)
+        .verify_prehashed(&algorithm, digest, signature)
         .unwrap();
-    let mut other = digest;
+    let mut other = *digest;
     other[0] ^= 1;
     assert!(
         public
-            .verify_prehashed(&algorithm, &other, &signature)
+            .verify_prehashed(&algorithm, &other, signature)
             .is_err()
     );
 }

@@ -19,7 +19,10 @@ const PATIENCE: Duration = Duration::from_secs(30);
 pub struct DalelServer {
     child: Option<Child>,
     addr: SocketAddr,
-    data: tempfile::TempDir,
+    data: PathBuf,
+    scratch: PathBuf,
+    /// The temporary directory removed with the server, unless the caller keeps the data.
+    _owned: Option<tempfile::TempDir>,
     log: mpsc::Receiver<String>,
 }
 
@@ -36,15 +39,34 @@ impl DalelServer {
     /// Starts `dalel serve --listen 127.0.0.1:0` with JSON logs and a fresh data directory,
     /// and waits until it listens and answers `/healthz`.
     pub fn start(extra_args: &[&str]) -> Self {
-        let data = tempfile::tempdir().unwrap();
+        let owned = tempfile::tempdir().unwrap();
+        let data = owned.path().join("store");
+        let scratch = owned.path().to_owned();
+        Self::spawn(data, scratch, Some(owned), extra_args)
+    }
+
+    /// Starts `dalel serve` on a data directory the caller keeps, so that a test can start
+    /// another server on it after this one stops. Scratch files go beside it.
+    pub fn start_on(data: &Path, extra_args: &[&str]) -> Self {
+        let scratch = data.parent().unwrap_or(data).to_owned();
+        Self::spawn(data.to_owned(), scratch, None, extra_args)
+    }
+
+    fn spawn(
+        data: PathBuf,
+        scratch: PathBuf,
+        owned: Option<tempfile::TempDir>,
+        extra_args: &[&str],
+    ) -> Self {
         let mut child = Command::new(binary("dalel"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--data")
-            .arg(data.path().join("store"))
+            .arg(&data)
             .args(extra_args)
             .env_remove("DALEL_DATA")
             .env_remove("DALEL_CONFIG")
             .env_remove("DALEL_LOG")
+            .env_remove("DALEL_TOKEN")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -56,6 +78,8 @@ impl DalelServer {
             child: Some(child),
             addr,
             data,
+            scratch,
+            _owned: owned,
             log,
         };
         server.wait_healthy();
@@ -74,7 +98,7 @@ impl DalelServer {
 
     /// The server's data directory.
     pub fn data_dir(&self) -> PathBuf {
-        self.data.path().join("store")
+        self.data.clone()
     }
 
     /// The API token `dalel serve` created on first start.
@@ -90,7 +114,7 @@ impl DalelServer {
 
     /// The private temporary directory around the data directory, for test files.
     pub fn scratch(&self) -> &Path {
-        self.data.path()
+        &self.scratch
     }
 
     fn wait_healthy(&self) {

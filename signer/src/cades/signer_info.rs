@@ -128,9 +128,7 @@ pub fn sign(
     signed.extend(attrs.extra);
     // DER: a SET OF is sorted by its elements' encodings (X.690 §11.6); `SetOfVec` sorts.
     let signed = SetOfVec::try_from(signed).map_err(encode("signed attributes"))?;
-    let digest: [u8; 32] =
-        Sha256::digest(signed.to_der().map_err(encode("signed attributes"))?).into();
-    let signature = key.sign_digest(&digest)?;
+    let signature = key.sign_message(&signed.to_der().map_err(encode("signed attributes"))?)?;
     let algorithm = key.algorithm();
     let tbs = certificate.tbs_certificate();
     Ok(SignerInfo {

@@ -16,8 +16,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, StatusCode, Uri};
-use axum::middleware::from_fn_with_state;
+use axum::http::header::CONNECTION;
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{from_fn_with_state, map_response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
@@ -103,7 +105,22 @@ pub fn app(services: Services) -> Router {
         .layer(timeout(services.server.request_timeout))
         .merge(protected)
         .fallback(not_found)
+        .layer(map_response(close_after_error))
         .layer(TraceLayer::new_for_http())
+}
+
+/// An error answer may leave the request body unread (a refused token, an unknown key, a
+/// body declared too large), and hyper then closes the connection. `Connection: close` says
+/// so in the answer (RFC 9112 §9.6), so that a client does not send its next request down a
+/// connection that is about to close.
+async fn close_after_error(mut response: Response) -> Response {
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 impl Services {

@@ -21,6 +21,7 @@ use std::fmt;
 
 use const_oid::ObjectIdentifier;
 use der::asn1::Null;
+use sha2::{Digest as _, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
@@ -102,6 +103,16 @@ pub trait SignatureKey: Send + Sync + fmt::Debug {
     /// # Errors
     /// A [`KeyError`] saying why nothing was signed; it never holds secret material.
     fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, KeyError>;
+
+    /// Signs `message` hashed with SHA-256: the same signature as
+    /// [`sign_digest`](Self::sign_digest) of its digest. Keys with a faster path for whole
+    /// messages override it.
+    ///
+    /// # Errors
+    /// As [`sign_digest`](Self::sign_digest).
+    fn sign_message(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        self.sign_digest(&Sha256::digest(message).into())
+    }
 }
 
 /// Why a key could not be loaded or could not sign. No variant carries a PIN, a passphrase or

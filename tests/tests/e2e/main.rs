@@ -9,3 +9,4 @@ mod crash;
 mod disk;
 mod http_archive;
 mod serve;
+mod signing;
