@@ -8,10 +8,11 @@
 //! 2. the token is a `SignedData` over a `TSTInfo` whose imprint is our SHA-256 digest, whose
 //!    nonce is the random 64-bit nonce we sent, and (when the upstream is configured with
 //!    one) whose policy is the one we asked for, signed by the certificate its ESS
-//!    `signingCertificate(V2)` names ([`verify_token`]);
+//!    `signingCertificate(V2)` names;
 //! 3. the TSA certificate has a valid path to one of the [`ValidationPolicy`]'s anchors for
-//!    the time-stamping purpose, at `genTime`, with revocation as the policy asks
-//!    ([`validate_timestamp`]).
+//!    the time-stamping purpose, at `genTime`, with revocation as the policy asks.
+//!
+//! Both are one [`validate_timestamp_with`], which must be TOTAL-PASSED.
 //!
 //! The client blocks (HTTP through `ureq`); call it off async workers.
 //!
@@ -25,12 +26,13 @@ use std::time::Duration;
 use const_oid::ObjectIdentifier;
 use der::Encode as _;
 use der::asn1::{Int, Uint};
-use verifier::cms::CheckName;
-use verifier::cms::timestamp::{Imprint, TimestampExpectations, verify_token};
+use verifier::cms::timestamp::{Imprint, TimestampExpectations};
 use verifier::crypto::DigestAlgorithm;
-use verifier::report::{Indication, SubIndication};
+use verifier::report::Indication;
 use verifier::tsp::{DefaultFalse, MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
-use verifier::validation::{CheckStatus, ValidationPolicy, ValidationReport, validate_timestamp};
+use verifier::validation::{
+    CheckStatus, ValidationPolicy, ValidationReport, validate_timestamp_with,
+};
 
 use super::{Authority, SourceFailure, TIMESTAMP_QUERY, Timestamper, TsaError, UpstreamError};
 use crate::keys::secret::Secret;
@@ -207,29 +209,15 @@ impl TsaClient {
             policy,
             extra_certificates: &[],
         };
-        let report =
-            verify_token(&token, &expected).map_err(|e| UpstreamError::Rejected(e.to_string()))?;
-        if !report.conclusion.is_passed() {
-            let conclusion = &report.conclusion;
-            return Err(UpstreamError::Rejected(format!(
-                "{} ({}): {}",
-                conclusion
-                    .decided_by
-                    .map_or_else(|| "token".to_owned(), |c| c.to_string()),
-                conclusion.indication,
-                conclusion.reason.as_deref().unwrap_or("(no reason)")
-            )));
-        }
-        let validation = validate_timestamp(&token, None, &self.trust)
+        let report = validate_timestamp_with(&token, &expected, &self.trust)
             .map_err(|e| UpstreamError::Rejected(e.to_string()))?;
-        trusted(&validation)?;
+        trusted(&report)?;
         Ok(token)
     }
 }
 
-/// Whether the validation passed. It is given no data, so its imprint check is
-/// INDETERMINATE / SIGNED_DATA_NOT_FOUND; that one check is excused because [`verify_token`]
-/// compared the imprint with our digest already. Every other check must pass.
+/// Whether the validation passed: every check of the token (imprint, nonce, policy,
+/// signature) and of the TSA's path. Otherwise the first check that did not pass says why.
 fn trusted(report: &ValidationReport) -> Result<(), UpstreamError> {
     let Some(timestamp) = &report.timestamp else {
         return Err(UpstreamError::Rejected(
@@ -239,24 +227,19 @@ fn trusted(report: &ValidationReport) -> Result<(), UpstreamError> {
     if timestamp.indication == Indication::TotalPassed {
         return Ok(());
     }
-    let imprint = CheckName::MessageImprint.to_string();
-    for check in &timestamp.checks {
-        let excused = check.check == imprint
-            && check.status == CheckStatus::Indeterminate
-            && check.sub_indication == Some(SubIndication::SignedDataNotFound);
-        if !excused
-            && !matches!(
-                check.status,
-                CheckStatus::Passed | CheckStatus::NotApplicable
-            )
-        {
-            return Err(UpstreamError::Rejected(format!(
-                "{} ({}): {}",
-                check.check, timestamp.indication, check.detail
-            )));
-        }
-    }
-    Ok(())
+    let failed = timestamp.checks.iter().find(|check| {
+        !matches!(
+            check.status,
+            CheckStatus::Passed | CheckStatus::NotApplicable
+        )
+    });
+    Err(UpstreamError::Rejected(match failed {
+        Some(check) => format!(
+            "{} ({}): {}",
+            check.check, timestamp.indication, check.detail
+        ),
+        None => format!("the token is {}", timestamp.indication),
+    }))
 }
 
 /// One HTTP exchange: the DER request out, the body of a 200 answer back.

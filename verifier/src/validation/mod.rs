@@ -144,9 +144,24 @@ pub fn validate_timestamp(
         policy: None,
         extra_certificates: &[],
     };
-    let (kind, token) = match verify_token(input, &expected) {
+    validate_timestamp_with(input, &expected, policy)
+}
+
+/// Validates an RFC 3161 time-stamp token or response (DER or PEM) against what its
+/// requester expects: an imprint given as data or as a digest already computed, the nonce
+/// and policy it asked for. Each expectation not met fails the message-imprint, nonce or
+/// policy check of the report.
+///
+/// # Errors
+/// [`ValidationError::Unrecognised`] when the input is neither.
+pub fn validate_timestamp_with(
+    input: &[u8],
+    expected: &TimestampExpectations<'_>,
+    policy: &ValidationPolicy,
+) -> Result<ValidationReport, ValidationError> {
+    let (kind, token) = match verify_token(input, expected) {
         Ok(token) => ("timestamp-token", token),
-        Err(token_error) => match verify_response(input, &expected) {
+        Err(token_error) => match verify_response(input, expected) {
             Ok(response) => ("timestamp-response", response),
             Err(_) => return Err(ValidationError::Unrecognised(token_error)),
         },
@@ -161,7 +176,7 @@ pub fn validate_timestamp(
     Ok(ValidationReport {
         schema: SCHEMA,
         verifier_version: crate::VERSION,
-        input: summary(kind, input, data.is_some()),
+        input: summary(kind, input, expected.imprint.is_some()),
         trust: trust(policy),
         indication: validation.indication,
         sub_indication: validation.sub_indication,
