@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 
-use crate::digest::{CopyError, copy_and_hash};
+use crate::digest::{CopyError, copy_and_hash_write_behind};
 use crate::durable::FileError;
 use crate::durable::sync_dir;
 use crate::entry::Digests;
@@ -133,7 +133,7 @@ impl FsBlobStore {
         // Whatever happens below, the guard removes the temporary file unless it is kept.
         let (file, mut guard) = self.temp_file()?;
         let temp = guard.path.clone();
-        let digests = Writeback::run(&file, |out| copy_and_hash(content, Some(out), limit))
+        let digests = Writeback::run(&file, |out| copy_and_hash_write_behind(content, out, limit))
             .map_err(|e| match e {
                 CopyError::Read(source) => BlobError::Source(source),
                 CopyError::Write(source) => BlobError::io("cannot write", &temp)(source),
@@ -176,7 +176,7 @@ struct Writeback<'a> {
 const WRITEBACK_STEP: u64 = 32 << 20;
 
 impl<'a> Writeback<'a> {
-    fn run<T>(file: &'a File, copy: impl FnOnce(&mut dyn Write) -> T) -> T {
+    fn run<T>(file: &'a File, copy: impl FnOnce(&mut (dyn Write + Send)) -> T) -> T {
         // Without a second handle there is no background flush; the final sync does it all.
         let Ok(flusher) = file.try_clone() else {
             return copy(&mut &*file);
