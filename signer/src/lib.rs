@@ -8,6 +8,7 @@ pub mod cades;
 pub mod config;
 pub mod data_dir;
 pub mod dev_pki;
+pub mod eds;
 pub mod http;
 pub mod keys;
 pub mod logging;

@@ -7,7 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 mod binaries;
+pub mod piv_rig;
 mod server;
+pub mod test_ca;
 
 pub use binaries::binary;
 pub use server::{DalelServer, Exit};

@@ -1,5 +1,6 @@
 //! A `dalel serve` process under test.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -52,11 +53,30 @@ impl DalelServer {
         Self::spawn(data.to_owned(), scratch, None, extra_args)
     }
 
+    /// As [`DalelServer::start`], with extra environment variables (e.g. the private pcscd's
+    /// socket).
+    pub fn start_with_env(extra_args: &[&str], env: &[(OsString, OsString)]) -> Self {
+        let owned = tempfile::tempdir().unwrap();
+        let data = owned.path().join("store");
+        let scratch = owned.path().to_owned();
+        Self::spawn_with_env(data, scratch, Some(owned), extra_args, env)
+    }
+
     fn spawn(
         data: PathBuf,
         scratch: PathBuf,
         owned: Option<tempfile::TempDir>,
         extra_args: &[&str],
+    ) -> Self {
+        Self::spawn_with_env(data, scratch, owned, extra_args, &[])
+    }
+
+    fn spawn_with_env(
+        data: PathBuf,
+        scratch: PathBuf,
+        owned: Option<tempfile::TempDir>,
+        extra_args: &[&str],
+        env: &[(OsString, OsString)],
     ) -> Self {
         let mut child = Command::new(binary("dalel"))
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
@@ -67,6 +87,7 @@ impl DalelServer {
             .env_remove("DALEL_CONFIG")
             .env_remove("DALEL_LOG")
             .env_remove("DALEL_TOKEN")
+            .envs(env.iter().cloned())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

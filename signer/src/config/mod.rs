@@ -41,6 +41,25 @@ pub struct Config {
     pub signing: SigningConfig,
     /// The time-stamp authority and upstream authorities.
     pub tsa: TsaConfig,
+    /// Sessions opened by EDS login.
+    pub auth: AuthConfig,
+}
+
+/// `[auth]`: sessions opened by EDS login (`POST /v1/auth/eds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// How long a session lives. Default: `8h` (a working day).
+    #[serde(with = "humantime_serde")]
+    pub session_lifetime: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_lifetime: crate::eds::DEFAULT_SESSION_LIFETIME,
+        }
+    }
 }
 
 /// `[verify]`: what `POST /v1/verify` trusts and checks.
@@ -53,6 +72,9 @@ pub struct VerifyConfig {
     pub trust: Vec<PathBuf>,
     /// Extra intermediate certificates offered for path building (never trusted as such).
     pub intermediates: Vec<PathBuf>,
+    /// CRL files (DER or PEM) kept up to date by the operator, for stations that check
+    /// revocation without network access. Read at start. Default: none.
+    pub crls: Vec<PathBuf>,
     /// Check revocation (CRL/OCSP); when it cannot be done the result is INDETERMINATE.
     /// Default: `true`.
     pub revocation: bool,
@@ -69,6 +91,7 @@ impl Default for VerifyConfig {
         Self {
             trust: Vec::new(),
             intermediates: Vec::new(),
+            crls: Vec::new(),
             revocation: true,
             network: false,
             max_body_bytes: 64 << 20,

@@ -52,6 +52,12 @@ pub enum ApiError {
         /// The entry the item now is.
         index: u64,
     },
+    /// An EDS login was refused; the message says which check failed.
+    #[error("login refused: {0}")]
+    LoginRefused(String),
+    /// The service is at a capacity limit; try again later.
+    #[error("{0}")]
+    Busy(String),
     /// A failure inside the service; the client gets a generic message.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -77,6 +83,8 @@ impl ApiError {
             Self::Damaged(_) => (StatusCode::INTERNAL_SERVER_ERROR, "damaged"),
             Self::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
             Self::NoReceipt { .. } => (StatusCode::SERVICE_UNAVAILABLE, "no_receipt"),
+            Self::LoginRefused(_) => (StatusCode::FORBIDDEN, "login_refused"),
+            Self::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

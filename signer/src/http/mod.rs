@@ -3,6 +3,7 @@
 
 mod archive;
 mod auth;
+mod eds;
 mod error;
 mod health;
 pub mod sign;
@@ -50,6 +51,8 @@ pub struct Services {
     pub sign: sign::SignState,
     /// The authority behind `POST /v1/tsp`, when `[tsa] enabled`.
     pub tsp: Option<tsp::TspState>,
+    /// EDS login: challenges and the sessions logins open.
+    pub eds: Arc<crate::eds::Authenticator>,
 }
 
 /// Builds the service's router. Limits and authentication are layers here, where the routes
@@ -88,7 +91,15 @@ pub fn app(services: Services) -> Router {
         .layer(DefaultBodyLimit::max(services.sign.max_body_bytes))
         .layer(timeout(services.server.request_timeout))
         .with_state(services.sign);
-    let mut protected = protected.merge(verify).merge(sign);
+    let sessions = Arc::clone(services.eds.sessions());
+    let eds = Router::new()
+        .route("/v1/auth/eds/challenge", post(eds::challenge))
+        .route("/v1/auth/eds", post(eds::login))
+        .route("/v1/auth/session", get(eds::session).delete(eds::logout))
+        .layer(DefaultBodyLimit::max(services.server.max_body_bytes))
+        .layer(timeout(services.server.request_timeout))
+        .with_state(services.eds);
+    let mut protected = protected.merge(verify).merge(sign).merge(eds);
     if let Some(tsp) = services.tsp {
         // RFC 3161 queries are a few hundred bytes; the general body limit is plenty.
         protected = protected.merge(
@@ -99,7 +110,13 @@ pub fn app(services: Services) -> Router {
                 .with_state(tsp),
         );
     }
-    let protected = protected.route_layer(from_fn_with_state(services.tokens, auth::require_token));
+    let protected = protected.route_layer(from_fn_with_state(
+        auth::Credentials {
+            tokens: services.tokens,
+            sessions,
+        },
+        auth::require_token,
+    ));
     Router::new()
         .route("/healthz", get(health::healthz))
         .layer(timeout(services.server.request_timeout))
@@ -147,6 +164,13 @@ impl Services {
             extra_certificates: station.tsa_issuers().into(),
             max_body_bytes: config.signing.max_body_bytes,
         };
+        let verify_policy = Arc::new(verify_policy);
+        let eds = Arc::new(crate::eds::Authenticator::new(
+            archive.origin().to_owned(),
+            Arc::clone(&verify_policy),
+            Arc::new(crate::eds::SessionStore::default()),
+            config.auth.session_lifetime,
+        ));
         let tsp = station.authority.as_ref().map(|authority| tsp::TspState {
             authority: Arc::clone(authority),
         });
@@ -155,10 +179,11 @@ impl Services {
             archive_limits: config.archive.clone(),
             archive: Arc::new(archive),
             tokens: Arc::new(tokens),
-            verify_policy: Arc::new(verify_policy),
+            verify_policy,
             verify_limits: config.verify.clone(),
             sign,
             tsp,
+            eds,
         })
     }
 }

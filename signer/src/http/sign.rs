@@ -19,6 +19,14 @@
 //! `revocation_unavailable`, 503 `key_unavailable` or `certificate_revoked`, 500 `internal`.
 //! Key errors and internal failures are logged, never sent.
 //!
+//! **Token keys.** `key` may name a key on a PIV card instead of a configured key:
+//! `piv:<reader>/<slot>` (e.g. `piv:Virtual PCD 00 00/9c`, URL-encoded in the query). Its PIN
+//! travels in the `Dalel-Pin` header, for this request only (never in the query string, which
+//! may be logged). The card is opened for the request and released after it. Extra errors:
+//! 400 `pin_required`, 403 `pin_incorrect` (the message says how many tries are left),
+//! 403 `pin_blocked`, 503 `key_unavailable` with the reason (no reader, no card, the card was
+//! removed during the signature).
+//!
 //! Signing runs on the blocking pool: an RSA signature, a time-stamp request and revocation
 //! fetching all block.
 
@@ -38,8 +46,10 @@ use serde::{Deserialize, Serialize};
 use x509_cert::Certificate;
 
 use crate::cades::{self, CadesError, CmsRequest, Content, Level, LevelServices, RevocationValues};
-use crate::keys::SignatureKey;
+use crate::keys::piv::{PIV_PREFIX, PivKey, PivKeyRef};
+use crate::keys::{KeyError, SignatureKey};
 use crate::tsa::Timestamper;
+use devices::piv::Pin;
 
 /// What the sign route needs: the keys by name and the services of the levels.
 #[derive(Clone)]
@@ -89,6 +99,12 @@ pub enum SignError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// A token key named in the request needs a PIN and none was sent.
+    #[error("the key {0} is on a token: send its PIN in the Dalel-Pin header")]
+    PinRequired(String),
+    /// A token key could not be opened.
+    #[error(transparent)]
+    Key(#[from] KeyError),
     /// Signing failed.
     #[error(transparent)]
     Cades(#[from] CadesError),
@@ -113,6 +129,15 @@ impl SignError {
             Self::UnknownKey(_) => (StatusCode::NOT_FOUND, "unknown_key", true),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", true),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", false),
+            Self::PinRequired(_) => (StatusCode::BAD_REQUEST, "pin_required", true),
+            Self::Key(e) | Self::Cades(CadesError::Key(e)) if token_error(e).is_some() => {
+                token_error(e).unwrap_or((
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "key_unavailable",
+                    false,
+                ))
+            }
+            Self::Key(_) => (StatusCode::SERVICE_UNAVAILABLE, "key_unavailable", false),
             Self::Cades(e) => match e {
                 CadesError::AttachedDigest => (StatusCode::BAD_REQUEST, "bad_request", true),
                 CadesError::NoTimestamper(_) | CadesError::NoRevocationSource => {
@@ -133,6 +158,22 @@ impl SignError {
                 _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal", false),
             },
         }
+    }
+}
+
+/// How a token key's error is answered: PIN refusals and a missing or pulled card are
+/// the user's to know (the message holds no secret); other key errors are logged only.
+fn token_error(error: &KeyError) -> Option<(StatusCode, &'static str, bool)> {
+    match error {
+        KeyError::PinIncorrect { .. } | KeyError::WrongSecret { .. } => {
+            Some((StatusCode::FORBIDDEN, "pin_incorrect", true))
+        }
+        KeyError::PinLocked { .. } => Some((StatusCode::FORBIDDEN, "pin_blocked", true)),
+        KeyError::NoSecret { .. } => Some((StatusCode::BAD_REQUEST, "pin_required", true)),
+        KeyError::NotFound { .. } | KeyError::Device { .. } => {
+            Some((StatusCode::SERVICE_UNAVAILABLE, "key_unavailable", true))
+        }
+        _ => None,
     }
 }
 
@@ -207,11 +248,21 @@ pub async fn sign_cms(
         from_query(uri.query(), body)?
     };
     let key_name = input.key.unwrap_or_else(|| state.default_key.clone());
-    let key = state
-        .keys
-        .get(&key_name)
-        .cloned()
-        .ok_or_else(|| SignError::UnknownKey(key_name.clone()))?;
+    let key = if key_name.starts_with(PIV_PREFIX) {
+        let reference: PivKeyRef = key_name
+            .parse()
+            .map_err(|e: KeyError| SignError::BadRequest(e.to_string()))?;
+        let pin = pin_header(&headers)?.ok_or_else(|| SignError::PinRequired(key_name.clone()))?;
+        KeySource::Piv(reference, pin)
+    } else {
+        KeySource::Configured(
+            state
+                .keys
+                .get(&key_name)
+                .cloned()
+                .ok_or_else(|| SignError::UnknownKey(key_name.clone()))?,
+        )
+    };
     let signing_time = der::DateTime::from_system_time(SystemTime::now())
         .map_err(|e| SignError::Internal(anyhow::anyhow!("system clock: {e}")))?;
     let (level, detached) = (input.level, input.detached);
@@ -233,7 +284,11 @@ pub async fn sign_cms(
             level,
             signing_time,
         };
-        cades::sign_cms(&request, key.as_ref(), &services)
+        let key: Arc<dyn SignatureKey> = match key {
+            KeySource::Configured(key) => key,
+            KeySource::Piv(reference, pin) => Arc::new(PivKey::open(&reference, pin)?),
+        };
+        Ok::<_, SignError>(cades::sign_cms(&request, key.as_ref(), &services)?)
     })
     .await
     .map_err(|e| SignError::Internal(e.into()))??;
@@ -261,6 +316,27 @@ pub async fn sign_cms(
     );
     Ok(response)
 }
+
+/// The key a request signs with.
+enum KeySource {
+    Configured(Arc<dyn SignatureKey>),
+    /// Opened for this request with its PIN.
+    Piv(PivKeyRef, Pin),
+}
+
+/// The PIN of the `Dalel-Pin` header, if sent.
+fn pin_header(headers: &HeaderMap) -> Result<Option<Pin>, SignError> {
+    let Some(value) = headers.get(PIN_HEADER) else {
+        return Ok(None);
+    };
+    // The error never echoes the value.
+    Pin::new(value.as_bytes()).map(Some).map_err(|_| {
+        SignError::BadRequest("the Dalel-Pin header must hold a PIN of 6 to 8 characters".into())
+    })
+}
+
+/// The header a token key's PIN travels in.
+pub const PIN_HEADER: &str = "dalel-pin";
 
 /// The body, refused as soon as it is known to exceed `limit`: by its declared length
 /// before reading, or while reading when the length is not declared.

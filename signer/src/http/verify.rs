@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Response};
 use verifier::path::{TrustAnchor, parse_certificates};
-use verifier::revocation::{NetworkOptions, RevocationOptions};
+use verifier::revocation::{NetworkOptions, RevocationOptions, SourceOrigin};
 use verifier::validation::{ValidationPolicy, validate};
 
 use super::ApiError;
@@ -66,6 +66,17 @@ pub fn policy(
             parse_certificates(&bytes)
                 .with_context(|| format!("intermediate {}", path.display()))?,
         );
+    }
+    for path in &config.crls {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read CRL {}", path.display()))?;
+        if policy
+            .revocation_sources
+            .add_crls(&bytes, SourceOrigin::Supplied)
+            == 0
+        {
+            anyhow::bail!("{} holds no CRL", path.display());
+        }
     }
     if config.revocation {
         let mut options = RevocationOptions::default();

@@ -11,6 +11,7 @@
 //! byte; their `Debug` output names the key, never its material.
 
 mod chain;
+pub mod piv;
 pub mod pkcs11;
 pub mod secret;
 pub mod software;
@@ -153,6 +154,14 @@ pub enum KeyError {
         what: &'static str,
         /// The key's name.
         key: String,
+    },
+    /// The token refused the PIN; it allows `tries_left` more wrong ones before it locks.
+    #[error("the PIN was refused for {key} ({tries_left} tries left)")]
+    PinIncorrect {
+        /// The key's name.
+        key: String,
+        /// Wrong PINs the token still accepts before it locks.
+        tries_left: u8,
     },
     /// The token locked the PIN after too many wrong tries.
     #[error("the PIN of {key} is locked")]

@@ -8,5 +8,6 @@ mod cli;
 mod crash;
 mod disk;
 mod http_archive;
+mod piv;
 mod serve;
 mod signing;

@@ -140,7 +140,7 @@ impl ParsedCertificate {
     }
 
     /// The subject name as RFC 4514 text (as its `Display` writes it), made once.
-    pub(crate) fn subject_text(&self) -> &str {
+    pub fn subject_text(&self) -> &str {
         self.inner
             .subject_text
             .get_or_init(|| name_text(self.subject()))

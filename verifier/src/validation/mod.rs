@@ -16,6 +16,7 @@
 //! TOTAL-FAILED; otherwise the first undecidable check makes it INDETERMINATE (an
 //! unsupported algorithm such as GOST, revocation information missing, ...).
 
+mod certificate;
 mod report;
 mod signer;
 mod text;
@@ -24,6 +25,7 @@ use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
+pub use self::certificate::{CertificateValidation, validate_certificate};
 pub use self::report::{
     CertificateRevocation, CertificateSummary, CheckRecord, CheckStatus, InputSummary, SCHEMA,
     SignatureValidation, TimestampValidation, TrustSummary, ValidationReport,

@@ -209,7 +209,7 @@ pub(crate) fn validate_timestamp(
     }
 }
 
-fn validate_path(
+pub(super) fn validate_path(
     leaf: &ParsedCertificate,
     purpose: Purpose,
     time: SystemTime,
@@ -275,7 +275,7 @@ fn validate_path(
     }
 }
 
-fn summarise(path: &ValidatedPath) -> Vec<CertificateSummary> {
+pub(super) fn summarise(path: &ValidatedPath) -> Vec<CertificateSummary> {
     let mut out: Vec<_> = path
         .certificates()
         .iter()
@@ -286,7 +286,7 @@ fn summarise(path: &ValidatedPath) -> Vec<CertificateSummary> {
 }
 
 /// Checks every certificate of `path` but the anchor against its issuer.
-fn check_revocation(
+pub(super) fn check_revocation(
     path: &ValidatedPath,
     time: SystemTime,
     ctx: &Context<'_>,
@@ -346,7 +346,7 @@ fn check_revocation(
     out
 }
 
-fn check_profile(
+pub(super) fn check_profile(
     profile: &KzProfile,
     policy: &ValidationPolicy,
     checks: &mut Vec<CheckRecord>,

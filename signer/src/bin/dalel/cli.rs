@@ -69,6 +69,13 @@ pub(crate) enum Command {
     /// RFC 3161 time-stamps: ask the station's authority or another one.
     #[command(subcommand)]
     Tsa(crate::sign::TsaCommand),
+    /// Log in to a Dälel service with the authentication key of an EDS token (PIV slot 9A);
+    /// prints the session token.
+    Login(crate::login::LoginArgs),
+    /// PIV tokens (EDS): list readers and cards; generate a key in a slot and import its
+    /// certificate (behind the card's management key).
+    #[command(subcommand)]
+    Piv(crate::piv::PivCommand),
 }
 
 #[derive(Debug, Args)]

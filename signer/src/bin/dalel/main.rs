@@ -5,8 +5,11 @@
 
 mod archive;
 mod cli;
+mod login;
+mod piv;
 mod sign;
 mod token;
+mod token_key;
 
 use std::process::ExitCode;
 
@@ -79,6 +82,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let data = cli.global.data_dir(&config).map_err(Failure::config)?;
             let data = signer::data_dir::DataDir::open(&data).map_err(Failure::runtime)?;
             sign::run_tsa(data.path(), &config, command).map_err(Failure::runtime)
+        }
+        Command::Piv(command) => piv::run(command).map_err(Failure::runtime),
+        Command::Login(args) => {
+            let data = cli.global.data_dir(&config).map_err(Failure::config)?;
+            login::run(&data, &args).map_err(Failure::runtime)
         }
         Command::Config(ConfigCommand::Show) => {
             let mut config = config;

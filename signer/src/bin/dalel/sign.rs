@@ -13,6 +13,8 @@ use der::DateTime;
 use sha2::{Digest as _, Sha256};
 use signer::cades::{CmsRequest, Content, Level, LevelServices, sign_cms};
 use signer::config::Config;
+use signer::keys::SignatureKey;
+use signer::keys::piv::PIV_PREFIX;
 use signer::keys::secret::Secret;
 use signer::station::{PKI_DIR, Station};
 use signer::tsa::{Timestamper as _, TsaClient, TsaSource, Upstream};
@@ -36,7 +38,9 @@ pub(crate) struct CmsArgs {
     /// revocation values).
     #[arg(long, default_value = "B-B", value_name = "LEVEL")]
     level: Level,
-    /// Which configured key signs [default: [signing] default_key]
+    /// Which configured key signs, or a token key `piv:<reader>/<slot>` (its PIN is read
+    /// from the terminal, or from standard input when that is not a terminal)
+    /// [default: [signing] default_key]
     #[arg(long, value_name = "NAME")]
     key: Option<String>,
     /// Output file [default: FILE.p7s when detached, FILE.p7m otherwise]
@@ -72,7 +76,11 @@ pub(crate) fn run_sign(data: &Path, config: &Config, command: SignCommand) -> an
     let SignCommand::Cms(args) = command;
     let station = Station::open(data, config)?;
     let name = args.key.as_deref().unwrap_or(&station.default_key);
-    let Some(key) = station.keys.get(name) else {
+    let key: Arc<dyn SignatureKey> = if name.starts_with(PIV_PREFIX) {
+        Arc::new(crate::token_key::open_piv_key(name)?)
+    } else if let Some(key) = station.keys.get(name) {
+        Arc::clone(key)
+    } else {
         bail!(
             "no key `{name}`; configured: {}",
             station.keys.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -175,7 +183,7 @@ fn trust(data: &Path, config: &Config) -> anyhow::Result<ValidationPolicy> {
     Ok(policy)
 }
 
-fn bearer_token(data: &Path, file: Option<&Path>) -> anyhow::Result<Option<Secret>> {
+pub(crate) fn bearer_token(data: &Path, file: Option<&Path>) -> anyhow::Result<Option<Secret>> {
     if let Some(file) = file {
         return Ok(Some(Secret::from_file(file, "API token")?));
     }

@@ -14,7 +14,7 @@ use tests::binary;
 const DETACHED_TYPE: &str = "application/pkcs7-signature";
 const ATTACHED_TYPE: &str = "application/pkcs7-mime; smime-type=signed-data";
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -22,7 +22,7 @@ fn agent() -> ureq::Agent {
 }
 
 /// A command with none of the environment that would point it elsewhere.
-fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+pub(crate) fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut command = Command::new(program);
     command
         .env_remove("DALEL_DATA")
@@ -32,18 +32,18 @@ fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
     command
 }
 
-fn openssl() -> Command {
+pub(crate) fn openssl() -> Command {
     command("openssl")
 }
 
-fn dalel(data: &Path) -> Command {
+pub(crate) fn dalel(data: &Path) -> Command {
     let mut command = command(binary("dalel"));
     command.arg("--data").arg(data);
     command
 }
 
 /// Runs the command and returns its standard output, failing the test unless it succeeded.
-fn ok(command: &mut Command) -> String {
+pub(crate) fn ok(command: &mut Command) -> String {
     let output = command.output().unwrap();
     assert!(
         output.status.success(),
@@ -57,7 +57,7 @@ fn ok(command: &mut Command) -> String {
 
 /// Asserts the command failed with exit status 1 and exactly one `error: ` line containing
 /// every needle, and no panic.
-fn assert_one_line_error(output: &Output, needles: &[&str]) {
+pub(crate) fn assert_one_line_error(output: &Output, needles: &[&str]) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -156,7 +156,7 @@ fn tsp(
 
 /// `openssl cms -verify` of a DER signature against the root, with its detached content if
 /// given; returns the content OpenSSL extracted.
-fn openssl_cms_verify(
+pub(crate) fn openssl_cms_verify(
     signature: &Path,
     content: Option<&Path>,
     root: &Path,
@@ -185,7 +185,7 @@ fn openssl_cms_verify(
 }
 
 /// `dalel-verify SIGNATURE [--data CONTENT] --trust ROOT EXTRA...`; returns the exit code.
-fn dalel_verify(
+pub(crate) fn dalel_verify(
     signature: &Path,
     content: Option<&Path>,
     root: &Path,
