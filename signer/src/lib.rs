@@ -12,6 +12,7 @@ pub mod eds;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod pades;
 pub mod station;
 pub mod tokens;
 pub mod tsa;

@@ -42,6 +42,7 @@ fn state() -> SignState {
         revocation: Some(revocation),
         extra_certificates: Arc::from([]),
         max_body_bytes: LIMIT,
+        font: None,
     }
 }
 

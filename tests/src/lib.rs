@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 mod binaries;
+pub mod pdf;
 pub mod piv_rig;
 mod server;
 pub mod test_ca;

@@ -122,6 +122,39 @@ fn signed_note() {
     assert!(replay("signed_note") > 0);
 }
 
+#[test]
+fn pades_verify() {
+    assert!(replay("pades_verify") > 0);
+}
+
+/// The PDF seeds reach the signature checks: pyHanko's two signatures verify up to the
+/// trust decision, the coverage anomalies fail on their byte ranges.
+#[test]
+fn pdf_seeds_reach_validation() {
+    use verifier::pades::validate_pdf;
+    use verifier::report::Indication;
+    use verifier::validation::ValidationPolicy;
+
+    let seed =
+        |name: &str| std::fs::read(fuzz_dir().join("seeds/pades_verify").join(name)).unwrap();
+    let policy = ValidationPolicy {
+        revocation: None,
+        ..ValidationPolicy::default()
+    };
+    let report = validate_pdf(&seed("pyhanko_signed_twice"), &policy).unwrap();
+    assert_eq!(report.signatures.len(), 2);
+    for signature in &report.signatures {
+        let cms = signature.cms.as_ref().unwrap();
+        assert!(
+            cms.checks.iter().any(|c| c.check == "MessageDigest"
+                && c.status == verifier::validation::CheckStatus::Passed)
+        );
+        assert_eq!(signature.indication, Indication::Indeterminate);
+    }
+    let report = validate_pdf(&seed("one_byterange"), &policy).unwrap();
+    assert_eq!(report.indication, Indication::TotalFailed);
+}
+
 /// The seeds reach past parsing: the generated ones verify (signatures, time-stamp imprint,
 /// receipt proof, revocation status, certification path), so mutations of them exercise the
 /// verification code rather than only the decoders.

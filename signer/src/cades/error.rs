@@ -52,6 +52,10 @@ pub enum CadesError {
     /// The key did not sign.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// A level whose data does not go into the CMS was asked of a PAdES CMS (B-LT: the PDF's
+    /// DSS holds it).
+    #[error("level {0} is not made inside a PAdES CMS")]
+    LevelNotInCms(Level),
     /// A level with a time-stamp was asked for, and no time-stamp authority is configured.
     #[error("level {0} needs a time-stamp authority, and none is configured")]
     NoTimestamper(Level),

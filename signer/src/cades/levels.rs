@@ -48,7 +48,7 @@ pub(crate) fn sign(
     key: &dyn SignatureKey,
     content_type: ObjectIdentifier,
     digest: &[u8; 32],
-    signing_time: DateTime,
+    signing_time: Option<DateTime>,
     level: Level,
     services: &LevelServices<'_>,
 ) -> Result<Signed, CadesError> {
@@ -70,8 +70,9 @@ pub(crate) fn sign(
         SignedAttributes {
             content_type,
             content_digest: digest,
-            // ETSI EN 319 122-1 §5.2.1: B-B signatures carry signing-time.
-            signing_time: Some(signing_time),
+            // ETSI EN 319 122-1 §5.2.1: CAdES B-B signatures carry signing-time; PAdES ones
+            // must not (EN 319 142-1 §5.4: the claimed time is the dictionary's /M).
+            signing_time,
             extra: Vec::new(),
         },
     )?;

@@ -38,4 +38,4 @@ pub use self::error::CadesError;
 pub use self::fetch::FetchingRevocation;
 pub use self::request::{CmsRequest, Content, Level, LevelServices, UnknownLevel};
 pub use self::revocation::{RevocationValue, RevocationValues, SuppliedRevocation};
-pub use self::sign::{add_signer, sign_cms};
+pub use self::sign::{add_signer, sign_cms, sign_pades_cms};

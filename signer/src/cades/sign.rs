@@ -41,11 +41,36 @@ pub fn sign_cms(
         key,
         ID_DATA,
         &digest,
-        request.signing_time,
+        Some(request.signing_time),
         request.level,
         services,
     )?;
     let mut builder = SignedDataBuilder::new(encapsulated)?;
+    signed.add_to(&mut builder)?;
+    builder.into_der()
+}
+
+/// Signs the SHA-256 `digest` of a PDF's signed byte ranges for a PAdES signature
+/// (`/SubFilter /ETSI.CAdES.detached`, ETSI EN 319 142-1 §5): a detached `SignedData` of
+/// content type `id-data` whose signer info has content-type, message-digest and ESS
+/// signing-certificate-v2 but no signing-time (the claimed time is the signature
+/// dictionary's `/M`, §5.4). `level` is B-B or B-T (a signature time-stamp); PAdES B-LT and
+/// B-LTA add their data to the PDF instead (DSS, document time-stamp).
+///
+/// # Errors
+/// As [`sign_cms`]; [`CadesError::NoRevocationSource`] is never returned, since B-LT is
+/// refused here as [`CadesError::LevelNotInCms`].
+pub fn sign_pades_cms(
+    digest: &[u8; 32],
+    key: &dyn SignatureKey,
+    level: Level,
+    services: &LevelServices<'_>,
+) -> Result<Vec<u8>, CadesError> {
+    if level == Level::BLT {
+        return Err(CadesError::LevelNotInCms(level));
+    }
+    let signed = levels::sign(key, ID_DATA, digest, None, level, services)?;
+    let mut builder = SignedDataBuilder::new(None)?;
     signed.add_to(&mut builder)?;
     builder.into_der()
 }
@@ -91,7 +116,7 @@ pub fn add_signer(
         key,
         builder.content_type(),
         &digest,
-        signing_time,
+        Some(signing_time),
         level,
         services,
     )?;

@@ -7,6 +7,7 @@ mod eds;
 mod error;
 mod health;
 pub mod sign;
+pub mod sign_pdf;
 mod tlog;
 pub mod tsp;
 pub mod verify;
@@ -88,6 +89,7 @@ pub fn app(services: Services) -> Router {
         .with_state(services.verify_policy);
     let sign = Router::new()
         .route("/v1/sign/cms", post(sign::sign_cms))
+        .route("/v1/sign/pdf", post(sign_pdf::sign_pdf_route))
         .layer(DefaultBodyLimit::max(services.sign.max_body_bytes))
         .layer(timeout(services.server.request_timeout))
         .with_state(services.sign);
@@ -163,6 +165,15 @@ impl Services {
             revocation: Some(std::sync::Arc::clone(&station.revocation)),
             extra_certificates: station.tsa_issuers().into(),
             max_body_bytes: config.signing.max_body_bytes,
+            font: match crate::pades::appearance::FontFile::load(
+                crate::pades::appearance::FontFile::DEJAVU_SANS,
+            ) {
+                Ok(font) => Some(Arc::new(font)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no font: visible PDF signatures are refused");
+                    None
+                }
+            },
         };
         let verify_policy = Arc::new(verify_policy);
         let eds = Arc::new(crate::eds::Authenticator::new(

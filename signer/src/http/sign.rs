@@ -66,6 +66,9 @@ pub struct SignState {
     pub extra_certificates: Arc<[Certificate]>,
     /// The largest body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The font of visible PDF signatures' text; without one, visible PDF signatures are
+    /// refused.
+    pub font: Option<Arc<crate::pades::appearance::FontFile>>,
 }
 
 impl fmt::Debug for SignState {
@@ -108,6 +111,9 @@ pub enum SignError {
     /// Signing failed.
     #[error(transparent)]
     Cades(#[from] CadesError),
+    /// Signing a PDF failed.
+    #[error(transparent)]
+    Pdf(#[from] super::sign_pdf::PdfFailure),
     /// A failure inside the service.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -130,34 +136,46 @@ impl SignError {
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", true),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", false),
             Self::PinRequired(_) => (StatusCode::BAD_REQUEST, "pin_required", true),
-            Self::Key(e) | Self::Cades(CadesError::Key(e)) if token_error(e).is_some() => {
-                token_error(e).unwrap_or((
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "key_unavailable",
-                    false,
-                ))
-            }
+            Self::Key(e) if token_error(e).is_some() => token_error(e).unwrap_or((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "key_unavailable",
+                false,
+            )),
             Self::Key(_) => (StatusCode::SERVICE_UNAVAILABLE, "key_unavailable", false),
-            Self::Cades(e) => match e {
-                CadesError::AttachedDigest => (StatusCode::BAD_REQUEST, "bad_request", true),
-                CadesError::NoTimestamper(_) | CadesError::NoRevocationSource => {
-                    (StatusCode::NOT_IMPLEMENTED, "level_unavailable", true)
-                }
-                CadesError::Timestamp(_) | CadesError::TimestampRejected(_) => {
-                    (StatusCode::BAD_GATEWAY, "timestamp_failed", true)
-                }
-                CadesError::RevocationMissing { .. } | CadesError::RevocationSource { .. } => {
-                    (StatusCode::BAD_GATEWAY, "revocation_unavailable", true)
-                }
-                CadesError::Revoked { .. } => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "certificate_revoked", true)
-                }
-                CadesError::Key(_) | CadesError::NoCertificate(_) => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "key_unavailable", false)
-                }
-                _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal", false),
-            },
+            Self::Pdf(super::sign_pdf::PdfFailure::Pades(crate::pades::PadesError::Cades(e))) => {
+                cades_class(e)
+            }
+            Self::Pdf(e) => e.classify(),
+            Self::Cades(e) => cades_class(e),
         }
+    }
+}
+
+/// How a CMS signing failure is answered.
+fn cades_class(e: &CadesError) -> (StatusCode, &'static str, bool) {
+    if let CadesError::Key(key) = e
+        && let Some(class) = token_error(key)
+    {
+        return class;
+    }
+    match e {
+        CadesError::AttachedDigest => (StatusCode::BAD_REQUEST, "bad_request", true),
+        CadesError::NoTimestamper(_) | CadesError::NoRevocationSource => {
+            (StatusCode::NOT_IMPLEMENTED, "level_unavailable", true)
+        }
+        CadesError::Timestamp(_) | CadesError::TimestampRejected(_) => {
+            (StatusCode::BAD_GATEWAY, "timestamp_failed", true)
+        }
+        CadesError::RevocationMissing { .. } | CadesError::RevocationSource { .. } => {
+            (StatusCode::BAD_GATEWAY, "revocation_unavailable", true)
+        }
+        CadesError::Revoked { .. } => {
+            (StatusCode::SERVICE_UNAVAILABLE, "certificate_revoked", true)
+        }
+        CadesError::Key(_) | CadesError::NoCertificate(_) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "key_unavailable", false)
+        }
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal", false),
     }
 }
 
@@ -247,22 +265,11 @@ pub async fn sign_cms(
     } else {
         from_query(uri.query(), body)?
     };
-    let key_name = input.key.unwrap_or_else(|| state.default_key.clone());
-    let key = if key_name.starts_with(PIV_PREFIX) {
-        let reference: PivKeyRef = key_name
-            .parse()
-            .map_err(|e: KeyError| SignError::BadRequest(e.to_string()))?;
-        let pin = pin_header(&headers)?.ok_or_else(|| SignError::PinRequired(key_name.clone()))?;
-        KeySource::Piv(reference, pin)
-    } else {
-        KeySource::Configured(
-            state
-                .keys
-                .get(&key_name)
-                .cloned()
-                .ok_or_else(|| SignError::UnknownKey(key_name.clone()))?,
-        )
-    };
+    let key_name = input
+        .key
+        .clone()
+        .unwrap_or_else(|| state.default_key.clone());
+    let key = key_for(&state, input.key, &headers)?;
     let signing_time = der::DateTime::from_system_time(SystemTime::now())
         .map_err(|e| SignError::Internal(anyhow::anyhow!("system clock: {e}")))?;
     let (level, detached) = (input.level, input.detached);
@@ -284,10 +291,7 @@ pub async fn sign_cms(
             level,
             signing_time,
         };
-        let key: Arc<dyn SignatureKey> = match key {
-            KeySource::Configured(key) => key,
-            KeySource::Piv(reference, pin) => Arc::new(PivKey::open(&reference, pin)?),
-        };
+        let key = key.open()?;
         Ok::<_, SignError>(cades::sign_cms(&request, key.as_ref(), &services)?)
     })
     .await
@@ -318,10 +322,43 @@ pub async fn sign_cms(
 }
 
 /// The key a request signs with.
-enum KeySource {
+pub(crate) enum KeySource {
     Configured(Arc<dyn SignatureKey>),
     /// Opened for this request with its PIN.
     Piv(PivKeyRef, Pin),
+}
+
+impl KeySource {
+    /// The key, opened (a token key talks to its card here: call it off async workers).
+    pub(crate) fn open(self) -> Result<Arc<dyn SignatureKey>, SignError> {
+        Ok(match self {
+            Self::Configured(key) => key,
+            Self::Piv(reference, pin) => Arc::new(PivKey::open(&reference, pin)?),
+        })
+    }
+}
+
+/// The key `name` (default: the default key) names: a configured key, or a PIV key with
+/// the PIN of the request's `Dalel-Pin` header.
+pub(crate) fn key_for(
+    state: &SignState,
+    name: Option<String>,
+    headers: &HeaderMap,
+) -> Result<KeySource, SignError> {
+    let name = name.unwrap_or_else(|| state.default_key.clone());
+    if name.starts_with(PIV_PREFIX) {
+        let reference: PivKeyRef = name
+            .parse()
+            .map_err(|e: KeyError| SignError::BadRequest(e.to_string()))?;
+        let pin = pin_header(headers)?.ok_or_else(|| SignError::PinRequired(name.clone()))?;
+        return Ok(KeySource::Piv(reference, pin));
+    }
+    state
+        .keys
+        .get(&name)
+        .cloned()
+        .map(KeySource::Configured)
+        .ok_or(SignError::UnknownKey(name))
 }
 
 /// The PIN of the `Dalel-Pin` header, if sent.

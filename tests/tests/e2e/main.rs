@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod disk;
 mod http_archive;
+mod pdf;
 mod piv;
 mod serve;
 mod signing;

@@ -25,9 +25,11 @@ use verifier::cms::{ContentDigest, DetachedContent, SignedMessage, VerifyOptions
 use verifier::crypto::{DigestAlgorithm, PublicKey};
 use verifier::kz::{KzProfile, check_purpose};
 use verifier::note::{EcdsaP256NoteVerifier, NoteVerifier, SignedNote, verify_note};
+use verifier::pades::{render_pdf_text, validate_pdf_with_limits};
 use verifier::path::{
     ParsedCertificate, PathInputs, PolicyInputs, Purpose, TrustAnchor, parse_certificates,
 };
+use verifier::pdf::{Limits, PdfFile};
 use verifier::receipt::{Receipt, verify_receipt};
 use verifier::revocation::ocsp::{OcspNonce, OcspRequest};
 use verifier::revocation::{
@@ -35,6 +37,7 @@ use verifier::revocation::{
     check as check_revocation, check_ocsp_response,
 };
 use verifier::tsp::{TimeStampReq, TimeStampResp, TstInfo};
+use verifier::validation::ValidationPolicy;
 use x509_cert::Certificate;
 
 /// A target's entry point.
@@ -48,6 +51,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("certificate", certificate),
     ("revocation", revocation),
     ("signed_note", signed_note),
+    ("pades_verify", pades_verify),
 ];
 
 /// The NCA test PKI's "ҰКО 3.0 (RSA TEST)" CA (`shared/vectors/nca/ca/nca_rsa_test.crt`).
@@ -520,5 +524,44 @@ fn reanchored_receipt(receipt: &Receipt, data: &[u8]) {
             verified.leaf_hash(),
         );
         let _ = verified.check_blob(data);
+    }
+}
+
+/// PDF: [`PdfFile::open`] within small limits, then (for at most 256 objects a revision)
+/// every object of every revision read, its stream decoded and its references resolved;
+/// then [`validate_pdf_with_limits`] trusting the fixed CAs, without revocation, at the
+/// seeds' time, the report serialised and rendered as text.
+pub fn pades_verify(data: &[u8]) {
+    let limits = Limits {
+        max_decoded_bytes: 1 << 20,
+        max_objects: 100_000,
+        max_revisions: 64,
+        max_object_elements: 1 << 16,
+        max_recovery_scan: 4 << 20,
+        ..Limits::default()
+    };
+    if let Ok(file) = PdfFile::open(data, limits) {
+        for (r, revision) in file.revisions().iter().enumerate() {
+            for &num in revision.entries.keys().take(256) {
+                if let Ok(Some(object)) = file.object_at_revision((num, 0), r) {
+                    if let Some(stream) = object.as_stream() {
+                        let _ = stream.decode(&file, &limits);
+                    }
+                    let _ = file.resolve_at(&object, r);
+                }
+                let _ = file.object_span((num, 0));
+            }
+        }
+        let _ = (file.trailing_bytes(), file.header_version(), file.trailer());
+    }
+    let policy = ValidationPolicy {
+        anchors: FIXTURES.anchors.clone(),
+        time: Some(system_time(fuzz_time())),
+        revocation: None,
+        ..ValidationPolicy::default()
+    };
+    if let Ok(report) = validate_pdf_with_limits(data, &policy, limits) {
+        to_json(&report);
+        let _ = render_pdf_text(&report);
     }
 }

@@ -15,6 +15,9 @@ use crate::report::SubIndication;
 pub enum DetachedContent<'a> {
     /// The content itself.
     Bytes(&'a [u8]),
+    /// The content as consecutive parts, hashed in order without being copied together
+    /// (the two byte ranges of a PDF signature, ISO 32000-1 §12.8.1).
+    Parts(&'a [&'a [u8]]),
     /// Digests of the content the caller computed (for files too large to hold in memory),
     /// one per algorithm the signers use. A signer whose digest algorithm is not among them
     /// comes out `INDETERMINATE` / `SIGNED_DATA_NOT_FOUND`.
@@ -60,7 +63,7 @@ pub enum ContentSource {
 #[derive(Debug)]
 pub(crate) enum SignedContent<'a> {
     Bytes {
-        bytes: &'a [u8],
+        parts: Vec<&'a [u8]>,
         cache: RefCell<Vec<(DigestAlgorithm, Vec<u8>)>>,
     },
     Digests(&'a [ContentDigest]),
@@ -69,8 +72,12 @@ pub(crate) enum SignedContent<'a> {
 
 impl<'a> SignedContent<'a> {
     pub(crate) fn bytes(bytes: &'a [u8]) -> Self {
+        Self::parts(vec![bytes])
+    }
+
+    pub(crate) fn parts(parts: Vec<&'a [u8]>) -> Self {
         Self::Bytes {
-            bytes,
+            parts,
             cache: RefCell::new(Vec::new()),
         }
     }
@@ -78,6 +85,7 @@ impl<'a> SignedContent<'a> {
     pub(crate) fn from_detached(detached: Option<DetachedContent<'a>>) -> Self {
         match detached {
             Some(DetachedContent::Bytes(bytes)) => Self::bytes(bytes),
+            Some(DetachedContent::Parts(parts)) => Self::parts(parts.to_vec()),
             Some(DetachedContent::Digests(digests)) => Self::Digests(digests),
             None => Self::Missing,
         }
@@ -90,11 +98,15 @@ impl<'a> SignedContent<'a> {
     /// digests under other algorithms.
     pub(crate) fn digest(&self, algorithm: DigestAlgorithm) -> Result<Vec<u8>, Failure> {
         match self {
-            Self::Bytes { bytes, cache } => {
+            Self::Bytes { parts, cache } => {
                 if let Some((_, d)) = cache.borrow().iter().find(|(a, _)| *a == algorithm) {
                     return Ok(d.clone());
                 }
-                let digest = algorithm.digest(bytes);
+                let mut hasher = algorithm.hasher();
+                for part in parts {
+                    hasher.update(part);
+                }
+                let digest = hasher.finalize();
                 cache.borrow_mut().push((algorithm, digest.clone()));
                 Ok(digest)
             }

@@ -184,6 +184,12 @@ impl SignedMessage {
                     length: bytes.len(),
                 },
             ),
+            (None, Some(DetachedContent::Parts(parts))) => (
+                SignedContent::parts(parts.to_vec()),
+                ContentSource::DetachedBytes {
+                    length: parts.iter().map(|p| p.len()).sum(),
+                },
+            ),
             (None, Some(detached @ DetachedContent::Digests(digests))) => (
                 SignedContent::from_detached(Some(detached)),
                 ContentSource::DetachedDigests {

@@ -19,7 +19,7 @@
 mod certificate;
 mod report;
 mod signer;
-mod text;
+pub(crate) mod text;
 
 use std::time::SystemTime;
 
@@ -31,6 +31,8 @@ pub use self::report::{
     SignatureValidation, TimestampValidation, TrustSummary, ValidationReport,
 };
 pub use self::text::render_text;
+
+pub(crate) use self::report::Verdict;
 
 use crate::cache::VerificationCache;
 use crate::cms::timestamp::{Imprint, TimestampExpectations, verify_response, verify_token};
@@ -88,9 +90,22 @@ pub fn validate_cms(
     detached: Option<&[u8]>,
     policy: &ValidationPolicy,
 ) -> Result<ValidationReport, ValidationError> {
+    validate_cms_with(input, detached.map(DetachedContent::Bytes), policy)
+}
+
+/// As [`validate_cms`], with the detached content given in any [`DetachedContent`] form
+/// (parts hashed in order without copying, or digests computed by the caller).
+///
+/// # Errors
+/// [`ValidationError::Unrecognised`] when the input is not a SignedData at all.
+pub fn validate_cms_with(
+    input: &[u8],
+    detached: Option<DetachedContent<'_>>,
+    policy: &ValidationPolicy,
+) -> Result<ValidationReport, ValidationError> {
     let message = SignedMessage::parse(input).map_err(ValidationError::Unrecognised)?;
     let signed = message.verify(&VerifyOptions {
-        detached_content: detached.map(DetachedContent::Bytes),
+        detached_content: detached,
         extra_certificates: &[],
     });
     let candidates = signer::candidates(&signed.certificates, policy);
@@ -209,7 +224,7 @@ pub fn validate(
 }
 
 /// The worst of several outcomes: a failure over an indeterminate result over a pass.
-fn worst(
+pub(crate) fn worst(
     outcomes: impl Iterator<Item = (Indication, Option<SubIndication>)>,
 ) -> Option<(Indication, Option<SubIndication>)> {
     outcomes.max_by_key(|(indication, _)| match indication {
@@ -219,7 +234,7 @@ fn worst(
     })
 }
 
-fn summary(kind: &'static str, input: &[u8], detached: bool) -> InputSummary {
+pub(crate) fn summary(kind: &'static str, input: &[u8], detached: bool) -> InputSummary {
     InputSummary {
         kind,
         size: input.len(),
@@ -228,7 +243,7 @@ fn summary(kind: &'static str, input: &[u8], detached: bool) -> InputSummary {
     }
 }
 
-fn trust(policy: &ValidationPolicy) -> TrustSummary {
+pub(crate) fn trust(policy: &ValidationPolicy) -> TrustSummary {
     TrustSummary {
         anchors: policy
             .anchors

@@ -53,13 +53,19 @@ fn signature_text(out: &mut String, s: &SignatureValidation) {
         indication(s.indication),
         sub(s.sub_indication)
     );
+    signature_details(out, s, "  ");
+}
+
+/// A signature's reason, signer, times, path, revocation, time-stamps and checks, each line
+/// indented by `indent`.
+pub(crate) fn signature_details(out: &mut String, s: &SignatureValidation, indent: &str) {
     if let Some(reason) = &s.reason {
-        let _ = writeln!(out, "  reason: {reason}");
+        let _ = writeln!(out, "{indent}reason: {reason}");
     }
     if let Some(signer) = &s.signer {
         let subject = signer.subject();
         let name = subject.common_name().unwrap_or("(no common name)");
-        let _ = write!(out, "  signer: {name}");
+        let _ = write!(out, "{indent}signer: {name}");
         if let Some(iin) = signer.iin() {
             let _ = write!(out, ", IIN {}", iin.as_str());
         }
@@ -68,33 +74,34 @@ fn signature_text(out: &mut String, s: &SignatureValidation) {
         }
         let _ = writeln!(out);
         for role in signer.roles() {
-            let _ = writeln!(out, "  role: {}", role.description());
+            let _ = writeln!(out, "{indent}role: {}", role.description());
         }
     }
     if let Some(time) = &s.claimed_signing_time {
-        let _ = writeln!(out, "  claimed signing time: {time} (not proven)");
+        let _ = writeln!(out, "{indent}claimed signing time: {time} (not proven)");
     }
     let _ = writeln!(
         out,
-        "  validated at: {} ({})",
+        "{indent}validated at: {} ({})",
         s.validation_time, s.validation_time_source
     );
-    path_text(out, &s.certificate_path, "  ");
+    path_text(out, &s.certificate_path, indent);
     for revocation in &s.revocation {
         let status = serde_json::to_value(&revocation.status)
             .ok()
             .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_owned))
             .unwrap_or_default();
-        let _ = writeln!(out, "  revocation: {}: {status}", revocation.subject);
+        let _ = writeln!(out, "{indent}revocation: {}: {status}", revocation.subject);
     }
+    let deeper = format!("{indent}  ");
     for (i, ts) in s.signature_timestamps.iter().enumerate() {
-        let _ = writeln!(out, "  signature time-stamp {}:", i + 1);
-        timestamp_text(out, ts, "    ");
+        let _ = writeln!(out, "{indent}signature time-stamp {}:", i + 1);
+        timestamp_text(out, ts, &deeper);
     }
-    checks_text(out, &s.checks, "  ");
+    checks_text(out, &s.checks, indent);
 }
 
-fn timestamp_text(out: &mut String, ts: &TimestampValidation, indent: &str) {
+pub(crate) fn timestamp_text(out: &mut String, ts: &TimestampValidation, indent: &str) {
     let _ = writeln!(
         out,
         "{indent}{}{}",
@@ -129,7 +136,7 @@ fn path_text(out: &mut String, path: &[CertificateSummary], indent: &str) {
     }
 }
 
-fn checks_text(out: &mut String, checks: &[CheckRecord], indent: &str) {
+pub(crate) fn checks_text(out: &mut String, checks: &[CheckRecord], indent: &str) {
     for check in checks {
         let mark = match check.status {
             CheckStatus::Passed => "ok  ",
@@ -147,14 +154,14 @@ fn checks_text(out: &mut String, checks: &[CheckRecord], indent: &str) {
     }
 }
 
-fn indication(indication: Indication) -> String {
+pub(crate) fn indication(indication: Indication) -> String {
     serde_json::to_value(indication)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| format!("{indication:?}"))
 }
 
-fn sub(sub: Option<SubIndication>) -> String {
+pub(crate) fn sub(sub: Option<SubIndication>) -> String {
     sub.and_then(|s| serde_json::to_value(s).ok())
         .and_then(|v| v.as_str().map(|s| format!(" / {s}")))
         .unwrap_or_default()

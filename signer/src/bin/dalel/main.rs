@@ -8,6 +8,7 @@ mod cli;
 mod login;
 mod piv;
 mod sign;
+mod sign_pdf;
 mod token;
 mod token_key;
 

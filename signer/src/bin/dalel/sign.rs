@@ -25,6 +25,8 @@ use verifier::validation::ValidationPolicy;
 pub(crate) enum SignCommand {
     /// Sign a file as CMS/CAdES (RFC 5652, ETSI EN 319 122-1) and write the DER SignedData.
     Cms(CmsArgs),
+    /// Sign a PDF (PAdES, ETSI EN 319 142-1), visibly or not, as an incremental update.
+    Pdf(crate::sign_pdf::PdfArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,7 +75,13 @@ pub(crate) struct RequestArgs {
 
 /// Runs `dalel sign ...`.
 pub(crate) fn run_sign(data: &Path, config: &Config, command: SignCommand) -> anyhow::Result<()> {
-    let SignCommand::Cms(args) = command;
+    let args = match command {
+        SignCommand::Cms(args) => args,
+        SignCommand::Pdf(args) => {
+            let station = Station::open(data, config)?;
+            return crate::sign_pdf::run(&station, args);
+        }
+    };
     let station = Station::open(data, config)?;
     let name = args.key.as_deref().unwrap_or(&station.default_key);
     let key: Arc<dyn SignatureKey> = if name.starts_with(PIV_PREFIX) {
@@ -238,7 +246,7 @@ fn read_bounded(path: &Path, limit: usize) -> anyhow::Result<Vec<u8>> {
 
 /// Writes `bytes` to a temporary sibling, fsyncs it and renames it over nothing: an existing
 /// `path` is never replaced, and no partial file is ever visible.
-fn write_new_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_new_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if path.exists() {
         bail!("{} exists; not overwriting it", path.display());
     }

@@ -210,7 +210,7 @@ pub(crate) fn dalel_verify(
 }
 
 /// A `multipart/form-data` body of binary fields, and its `Content-Type`.
-fn multipart(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     const BOUNDARY: &str = "dalel-e2e-7b1f0c2a9d4e4f60a3c5e1d2b8f79c10";
     let mut body = Vec::new();
     for (name, bytes) in fields {

@@ -7,8 +7,9 @@ use clap::{Args, Parser, Subcommand};
 /// Verify Dälel evidence offline: signatures and time-stamps (`dalel-verify FILE`),
 /// archive receipts, Merkle proofs and certificate paths.
 ///
-/// `dalel-verify FILE` prints the validation report of a CMS signature or an RFC 3161
-/// time-stamp: exit status 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage error.
+/// `dalel-verify FILE` prints the validation report of a CMS signature, an RFC 3161
+/// time-stamp or a signed PDF (every signature and document time-stamp, and what changed
+/// after each): exit status 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage error.
 /// Works without devices and without network access unless --online is given. Hashes are
 /// standard base64 (RFC 4648 §4) of 32 bytes. `merkle` and `receipt`: 0 valid, 1 invalid
 /// (including malformed evidence), 2 usage error; `cert`: 0 valid, 1 invalid,

@@ -1,7 +1,8 @@
 //! `dalel-verify FILE [--data DETACHED] [--trust PEM|DIR]... [--intermediate PEM]...
 //! [--at TIME] [--expect-iin N] [--expect-bin N] [--crl FILE]... [--ocsp FILE]...
 //! [--no-revocation] [--online|--offline] [--json]`: the validation report of a CMS
-//! signature or an RFC 3161 time-stamp.
+//! signature, an RFC 3161 time-stamp, or a signed PDF (detected by its `%PDF-` header:
+//! every signature and document time-stamp, with what changed after each).
 //!
 //! Exit status: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage error.
 
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use clap::Args;
 use der::DateTime;
+use verifier::pades::{is_pdf, render_pdf_text, validate_pdf};
 use verifier::path::TrustAnchor;
 use verifier::report::Indication;
 use verifier::revocation::{NetworkOptions, RevocationOptions, SourceOrigin};
@@ -22,8 +24,8 @@ use crate::cert::{Usage, certificates, read, usage_exit};
 /// Arguments of the validation form.
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// The signed object: CMS SignedData (DER or PEM) or an RFC 3161 time-stamp token or
-    /// response.
+    /// The signed object: CMS SignedData (DER or PEM), an RFC 3161 time-stamp token or
+    /// response, or a signed PDF.
     #[arg(value_name = "FILE")]
     pub(crate) file: Option<PathBuf>,
     /// The detached content the signature or time-stamp is over.
@@ -87,6 +89,14 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> ExitCode {
         Ok(prepared) => prepared,
         Err(usage) => return usage_exit(&usage),
     };
+    if is_pdf(&input) {
+        if data.is_some() {
+            return usage_exit(&Usage(
+                "--data does not apply to a PDF: its signatures cover the file itself".into(),
+            ));
+        }
+        return run_pdf(&input, &policy, json);
+    }
     let report = match validate(&input, data.as_deref(), &policy) {
         Ok(report) => report,
         Err(e) => {
@@ -103,7 +113,31 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> ExitCode {
     } else {
         print!("{}", render_text(&report));
     }
-    ExitCode::from(match report.indication {
+    exit(report.indication)
+}
+
+/// The PDF form: every signature of the file.
+fn run_pdf(input: &[u8], policy: &ValidationPolicy, json: bool) -> ExitCode {
+    let report = match validate_pdf(input, policy) {
+        Ok(report) => report,
+        Err(e) => {
+            println!("TOTAL-FAILED / FORMAT_FAILURE\n{e}");
+            return ExitCode::from(1);
+        }
+    };
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => return usage_exit(&Usage(format!("cannot render the report: {e}"))),
+        }
+    } else {
+        print!("{}", render_pdf_text(&report));
+    }
+    exit(report.indication)
+}
+
+fn exit(indication: Indication) -> ExitCode {
+    ExitCode::from(match indication {
         Indication::TotalPassed => 0,
         Indication::TotalFailed => 1,
         Indication::Indeterminate => 2,

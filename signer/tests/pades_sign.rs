@@ -1,0 +1,300 @@
+//! PAdES signing against real peers: PDFs signed by `signer::pades` (one, two and three
+//! signers; B-B to B-LTA; visible and invisible; certifying) validate in poppler's `pdfsig`
+//! and in `pyhanko sign validate` with intact, whole-revision coverage.
+#![allow(clippy::unwrap_used)]
+
+mod cades_support;
+// The test documents, shared with the end-to-end tests.
+#[path = "../../tests/src/pdf.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod pdf;
+
+use pdf::{minimal_pdf, pdf_with_boxes};
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use cades_support::{TestTsa, pki};
+use signer::cades::{LevelServices, SuppliedRevocation};
+use signer::pades::appearance::FontFile;
+use signer::pades::{Certification, PadesLevel, PdfSignRequest, Placement, sign_pdf};
+
+fn request(level: PadesLevel, placement: Placement) -> PdfSignRequest {
+    PdfSignRequest {
+        level,
+        placement,
+        field_name: None,
+        lines: vec![
+            "Әбілқасым Ұлықбек".into(),
+            "тергеуші".into(),
+            "ЖСН 900101300123".into(),
+        ],
+        handwriting: None,
+        certify: None,
+        reason: Some("Жауап алу хаттамасы".into()),
+        location: Some("Астана".into()),
+        signing_time: SystemTime::now(),
+    }
+}
+
+fn font() -> FontFile {
+    FontFile::load("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").unwrap()
+}
+
+fn pyhanko() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/pyhanko");
+    assert!(path.exists(), "pyHanko is missing: run scripts/setup");
+    path
+}
+
+/// `pdfsig` output; asserts every signature is valid and covers its whole revision.
+fn pdfsig(path: &Path, signatures: usize) -> String {
+    let out = Command::new("pdfsig").arg(path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        text.matches("Signature Validation: Signature is Valid.")
+            .count(),
+        signatures,
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// Our own verifier: every signature TOTAL-PASSED with the PKI's root trusted (revocation
+/// from the PKI's CRLs, or from the document's DSS).
+fn ours_validate(pdf: &[u8], signatures: usize) {
+    let policy = cades_support::policy(pki(), cades_support::Revocation::SuppliedCrls);
+    let report = verifier::pades::validate_pdf(pdf, &policy).unwrap();
+    let text = verifier::pades::render_pdf_text(&report);
+    assert_eq!(report.signatures.len(), signatures, "{text}");
+    assert_eq!(
+        report.indication,
+        verifier::report::Indication::TotalPassed,
+        "{text}"
+    );
+}
+
+/// `pyhanko sign validate` of the file's signatures, with the PKI's root trusted: each
+/// field named must be reported valid, trusted and intact.
+fn pyhanko_validate(path: &Path, dir: &Path, fields: &[&str]) {
+    let root = dir.join("root.pem");
+    std::fs::write(&root, pki().file("root.pem")).unwrap();
+    let out = Command::new(pyhanko())
+        .args([
+            "sign",
+            "validate",
+            "--no-revocation-check",
+            "--pretty-print",
+            "--trust-replace",
+            "--trust",
+        ])
+        .arg(&root)
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "pyhanko: {text}");
+    for field in fields {
+        assert!(text.contains(field), "{field}: {text}");
+    }
+    assert!(
+        text.matches("The signature is judged VALID").count() >= fields.len(),
+        "{text}"
+    );
+    assert!(
+        !text.contains("INVALID") && !text.contains("may be illegitimate"),
+        "{text}"
+    );
+}
+
+#[test]
+fn one_signer_b_b_visible_validates_in_pdfsig_and_pyhanko() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pdf = minimal_pdf();
+    let key = pki().key("ec");
+    let signed = sign_pdf(
+        &mut pdf,
+        &request(
+            PadesLevel::BB,
+            Placement::Rect {
+                page: 1,
+                rect: [72.0, 72.0, 272.0, 152.0],
+            },
+        ),
+        &key,
+        &LevelServices::default(),
+        Some(&font()),
+    )
+    .unwrap();
+    assert_eq!(signed.byte_range[0], 0);
+    assert_eq!(signed.byte_range[2] + signed.byte_range[3], pdf.len());
+    let path = dir.path().join("signed.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    pdfsig(&path, 1);
+    pyhanko_validate(&path, dir.path(), &[&signed.field]);
+    ours_validate(&pdf, 1);
+}
+
+#[test]
+fn three_successive_signers_the_first_certifying_all_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    // The protocol comes with its signature boxes; each signer takes the next free one.
+    let mut pdf = pdf_with_boxes(3);
+    let tsa = TestTsa::new(pki());
+    let services = LevelServices {
+        timestamper: Some(&tsa),
+        revocation: None,
+        extra_certificates: &[],
+    };
+    let mut fields = Vec::new();
+    for (i, key) in ["ec", "rsa", "ec"].iter().enumerate() {
+        let mut req = request(
+            if i == 1 {
+                PadesLevel::BT
+            } else {
+                PadesLevel::BB
+            },
+            Placement::NextFree,
+        );
+        if i == 0 {
+            req.certify = Some(Certification::FormFillingAndSigning);
+        }
+        let signed = sign_pdf(&mut pdf, &req, &pki().key(key), &services, Some(&font())).unwrap();
+        fields.push(signed.field);
+    }
+    let path = dir.path().join("signed3.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    pdfsig(&path, 3);
+    assert_eq!(fields, ["Box1", "Box2", "Box3"]);
+    let names: Vec<&str> = fields.iter().map(String::as_str).collect();
+    pyhanko_validate(&path, dir.path(), &names);
+    ours_validate(&pdf, 3);
+    // A fourth signer finds no free box.
+    let error = sign_pdf(
+        &mut pdf,
+        &request(PadesLevel::BB, Placement::NextFree),
+        &pki().key("ec"),
+        &services,
+        Some(&font()),
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("no free signature box"),
+        "{error}"
+    );
+}
+
+#[test]
+fn two_signers_adding_their_own_fields_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pdf = minimal_pdf();
+    let mut fields = Vec::new();
+    for (i, key) in ["rsa", "ec"].iter().enumerate() {
+        let x = 72.0 + 200.0 * i as f32;
+        let req = request(
+            PadesLevel::BB,
+            Placement::Rect {
+                page: 1,
+                rect: [x, 72.0, x + 180.0, 142.0],
+            },
+        );
+        fields.push(
+            sign_pdf(
+                &mut pdf,
+                &req,
+                &pki().key(key),
+                &LevelServices::default(),
+                Some(&font()),
+            )
+            .unwrap()
+            .field,
+        );
+    }
+    let path = dir.path().join("signed2.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    pdfsig(&path, 2);
+    let names: Vec<&str> = fields.iter().map(String::as_str).collect();
+    pyhanko_validate(&path, dir.path(), &names);
+    ours_validate(&pdf, 2);
+}
+
+#[test]
+fn b_lt_and_b_lta_validate_in_pyhanko() {
+    let dir = tempfile::tempdir().unwrap();
+    pki().write(dir.path(), &["root.crl", "inter.crl"]);
+    let crls = [dir.path().join("root.crl"), dir.path().join("inter.crl")];
+    let revocation = SuppliedRevocation::from_files(&crls, &[] as &[&str]).unwrap();
+    let tsa = TestTsa::new(pki());
+    let services = LevelServices {
+        timestamper: Some(&tsa),
+        revocation: Some(&revocation),
+        extra_certificates: &[],
+    };
+    for level in [PadesLevel::BLT, PadesLevel::BLTA] {
+        let mut pdf = minimal_pdf();
+        let signed = sign_pdf(
+            &mut pdf,
+            &request(level, Placement::Invisible),
+            &pki().key("rsa"),
+            &services,
+            None,
+        )
+        .unwrap();
+        assert_eq!(signed.updates, if level == PadesLevel::BLT { 2 } else { 3 });
+        let path = dir.path().join(format!("{level}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        // pdfsig lists the document time-stamp but cannot validate one.
+        pdfsig(&path, 1);
+        pyhanko_validate(&path, dir.path(), &[&signed.field]);
+        ours_validate(&pdf, if level == PadesLevel::BLT { 1 } else { 2 });
+    }
+}
+
+#[test]
+fn a_document_certified_with_no_changes_refuses_another_signature() {
+    let mut pdf = minimal_pdf();
+    let mut req = request(PadesLevel::BB, Placement::Invisible);
+    req.certify = Some(Certification::NoChanges);
+    sign_pdf(
+        &mut pdf,
+        &req,
+        &pki().key("ec"),
+        &LevelServices::default(),
+        None,
+    )
+    .unwrap();
+    let before = pdf.clone();
+    let error = sign_pdf(
+        &mut pdf,
+        &request(PadesLevel::BB, Placement::Invisible),
+        &pki().key("rsa"),
+        &LevelServices::default(),
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, signer::pades::PadesError::Locked(_)),
+        "{error}"
+    );
+    assert_eq!(
+        pdf, before,
+        "a refused signature leaves the document as it was"
+    );
+    // Garbage is refused with a clear error, and never panics.
+    let mut garbage = b"%PDF-1.7\nnot really".to_vec();
+    let error = sign_pdf(
+        &mut garbage,
+        &request(PadesLevel::BB, Placement::Invisible),
+        &pki().key("ec"),
+        &LevelServices::default(),
+        None,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("not a usable PDF"), "{error}");
+}
