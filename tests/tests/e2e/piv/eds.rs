@@ -2,9 +2,8 @@
 //! signature over its challenge, the certificate's path, revocation (a CRL the operator keeps)
 //! and purpose, and opens a session bound to the IIN; and the refusals.
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -75,23 +74,14 @@ fn start_server(dir: &Path, ca: &TestCa, rig: &Rig) -> DalelServer {
 fn login(setup: &Setup, server: &DalelServer, pin: &str) -> Output {
     let token_file = setup.dir.path().join("api-token");
     std::fs::write(&token_file, server.token()).unwrap();
-    let mut child = dalel(&setup.dir.path().join("client"))
-        .envs(setup.rig.env())
-        .args(["login", "--key", &format!("piv:{}/9a", setup.rig.reader())])
-        .args(["--url", &server.url(""), "--token-file"])
-        .arg(&token_file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{pin}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    super::run_with_stdin(
+        dalel(&setup.dir.path().join("client"))
+            .envs(setup.rig.env())
+            .args(["login", "--key", &format!("piv:{}/9a", setup.rig.reader())])
+            .args(["--url", &server.url(""), "--token-file"])
+            .arg(&token_file),
+        &format!("{pin}\n"),
+    )
 }
 
 fn get(server: &DalelServer, path: &str, bearer: &str) -> (u16, Value) {

@@ -1,8 +1,6 @@
 //! Provisioning a token with `dalel piv`: generate a key in a slot, have the CA certify it,
 //! import the certificate, list the card, and sign with the slot — the operator's path.
 
-use std::io::Write as _;
-use std::process::Stdio;
 
 use tests::piv_rig::Rig;
 use tests::test_ca::{Profile, TestCa};
@@ -96,30 +94,21 @@ fn dalel_piv_generates_imports_lists_and_the_slot_signs() {
     let doc = dir.path().join("doc.txt");
     std::fs::write(&doc, "signed on a provisioned token\n").unwrap();
     let out = dir.path().join("doc.p7s");
-    let mut child = dalel(&data)
-        .envs(rig.env())
-        .args([
-            "sign",
-            "cms",
-            "--detached",
-            "--key",
-            &format!("piv:{}/9c", rig.reader()),
-            "-o",
-        ])
-        .arg(&out)
-        .arg(&doc)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PIN}\n").as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = super::run_with_stdin(
+        dalel(&data)
+            .envs(rig.env())
+            .args([
+                "sign",
+                "cms",
+                "--detached",
+                "--key",
+                &format!("piv:{}/9c", rig.reader()),
+                "-o",
+            ])
+            .arg(&out)
+            .arg(&doc),
+        &format!("{PIN}\n"),
+    );
     assert!(
         output.status.success(),
         "{}",

@@ -3,8 +3,6 @@
 //! our verifier; the PIN errors; and the same key through OpenSC's PKCS#11 module giving the
 //! same signatures as the direct driver.
 
-use std::io::Write as _;
-use std::process::Stdio;
 
 use devices::piv::{KeyAlgorithm, Slot};
 use signer::keys::SignatureKey as _;
@@ -54,30 +52,21 @@ fn dalel_sign_cms_with_a_token_key_verifies_in_openssl_and_ours() {
     let data = dir.path().join("data");
 
     let sign = |pin_line: &str, out: &str| {
-        let mut child = dalel(&data)
-            .envs(rig.env())
-            .args([
-                "sign",
-                "cms",
-                "--detached",
-                "--key",
-                &key_ref(&rig, "9c"),
-                "-o",
-                out,
-            ])
-            .arg(&doc)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(pin_line.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        super::run_with_stdin(
+            dalel(&data)
+                .envs(rig.env())
+                .args([
+                    "sign",
+                    "cms",
+                    "--detached",
+                    "--key",
+                    &key_ref(&rig, "9c"),
+                    "-o",
+                    out,
+                ])
+                .arg(&doc),
+            pin_line,
+        )
     };
     let out = dir.path().join("protocol.p7s");
     let output = sign(&format!("{PIN}\n"), out.to_str().unwrap());
