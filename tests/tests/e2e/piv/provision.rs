@@ -1,7 +1,6 @@
 //! Provisioning a token with `dalel piv`: generate a key in a slot, have the CA certify it,
 //! import the certificate, list the card, and sign with the slot — the operator's path.
 
-
 use tests::piv_rig::Rig;
 use tests::test_ca::{Profile, TestCa};
 

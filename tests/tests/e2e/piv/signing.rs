@@ -3,7 +3,6 @@
 //! our verifier; the PIN errors; and the same key through OpenSC's PKCS#11 module giving the
 //! same signatures as the direct driver.
 
-
 use devices::piv::{KeyAlgorithm, Slot};
 use signer::keys::SignatureKey as _;
 use signer::keys::piv::{PivKey, PivKeyRef};
