@@ -187,6 +187,18 @@ fn revision(sections: Vec<Section>) -> Option<Revision> {
     })
 }
 
+/// `offset` as a position inside `bytes`, or the error naming `what` was looked for there.
+fn offset_in(bytes: &[u8], offset: u64, what: &'static str) -> Result<usize, PdfError> {
+    usize::try_from(offset)
+        .ok()
+        .filter(|&p| p < bytes.len())
+        .ok_or(PdfError::OutOfBounds {
+            offset,
+            len: bytes.len(),
+            what,
+        })
+}
+
 fn read_section(
     bytes: &[u8],
     offset: u64,
@@ -194,14 +206,7 @@ fn read_section(
     scanned: &AtomicUsize,
     budget: &mut usize,
 ) -> Result<Section, PdfError> {
-    let pos = usize::try_from(offset)
-        .ok()
-        .filter(|&p| p < bytes.len())
-        .ok_or(PdfError::OutOfBounds {
-            offset,
-            len: bytes.len(),
-            what: "cross-reference section",
-        })?;
+    let pos = offset_in(bytes, offset, "cross-reference section")?;
     let pos = skip_ws(bytes, pos);
     let mut section = if keyword_at(bytes, pos, b"xref") {
         read_table(bytes, offset, pos + 4, limits, budget)?
@@ -359,14 +364,7 @@ fn read_stream(
     scanned: &AtomicUsize,
     budget: &mut usize,
 ) -> Result<Section, PdfError> {
-    let pos = usize::try_from(offset)
-        .ok()
-        .filter(|&p| p < bytes.len())
-        .ok_or(PdfError::OutOfBounds {
-            offset,
-            len: bytes.len(),
-            what: "cross-reference stream",
-        })?;
+    let pos = offset_in(bytes, offset, "cross-reference stream")?;
     let bad = |message: String| PdfError::xref(offset, message);
     // The dictionary of a cross-reference stream holds direct values only (§7.5.8.2).
     let no_references = |_| None;
