@@ -4,16 +4,17 @@
 //! local file-system backend used by default.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{SyncSender, sync_channel};
 
 use crate::digest::{CopyError, copy_and_hash_write_behind};
 use crate::durable::FileError;
 use crate::durable::sync_dir;
 use crate::entry::Digests;
+use crate::splice::copy_and_hash_file;
+use crate::writeback::WriteBehind;
 
 /// Why a blob operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,22 @@ pub trait BlobStore: Send + Sync {
     /// Streams `content` into the store and returns its digests. The blob is durable when
     /// this returns; storing the same bytes again is a no-op that returns the same digests.
     fn put(&self, content: &mut dyn Read, limit: Option<u64>) -> Result<Digests, BlobError>;
+
+    /// Stores the content of `file` (from its start) like [`BlobStore::put`], calling
+    /// `progress` with the bytes stored so far. A backend may copy it faster than a reader.
+    fn put_file(
+        &self,
+        file: &File,
+        limit: Option<u64>,
+        progress: &dyn Fn(u64),
+    ) -> Result<Digests, BlobError> {
+        let mut reader = Progress {
+            inner: file,
+            done: 0,
+            progress,
+        };
+        self.put(&mut reader, limit)
+    }
 
     /// Opens the blob for reading. Callers re-hash what they read (see
     /// [`crate::digest::copy_and_hash`]); the store does not vouch for its bytes.
@@ -121,7 +138,9 @@ impl FsBlobStore {
     fn temp_file(&self) -> Result<(File, TempFile), BlobError> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let path = self.tmp.join(format!("{}-{n}", std::process::id()));
+        // Readable too: a file copied in by the kernel is hashed from the copy.
         let file = OpenOptions::new()
+            .read(true)
             .write(true)
             .create_new(true)
             .open(&path)
@@ -129,16 +148,20 @@ impl FsBlobStore {
         Ok((file, TempFile { path, kept: false }))
     }
 
-    fn store(&self, content: &mut dyn Read, limit: Option<u64>) -> Result<Digests, BlobError> {
+    /// Writes a new blob with `copy`, which fills the empty temporary file it is given and
+    /// returns the digests of what it wrote; then makes the blob durable under its address.
+    fn store(
+        &self,
+        copy: impl FnOnce(&File) -> Result<Digests, CopyError>,
+    ) -> Result<Digests, BlobError> {
         // Whatever happens below, the guard removes the temporary file unless it is kept.
         let (file, mut guard) = self.temp_file()?;
         let temp = guard.path.clone();
-        let digests = Writeback::run(&file, |out| copy_and_hash_write_behind(content, out, limit))
-            .map_err(|e| match e {
-                CopyError::Read(source) => BlobError::Source(source),
-                CopyError::Write(source) => BlobError::io("cannot write", &temp)(source),
-                CopyError::TooLarge { limit } => BlobError::TooLarge { limit },
-            })?;
+        let digests = copy(&file).map_err(|e| match e {
+            CopyError::Read(source) => BlobError::Source(source),
+            CopyError::Write(source) => BlobError::io("cannot write", &temp)(source),
+            CopyError::TooLarge { limit } => BlobError::TooLarge { limit },
+        })?;
         file.sync_data()
             .map_err(BlobError::io("cannot sync", &temp))?;
         file.set_permissions(fs::Permissions::from_mode(0o444))
@@ -162,68 +185,31 @@ impl FsBlobStore {
     }
 }
 
-/// Writes into a file while a helper thread flushes what is already written
-/// ([`WRITEBACK_STEP`] at a time), so the disk works during the copy instead of after it
-/// and the final fdatasync only has the tail left (issue target: ingest within 1.1x of
-/// `cp && sync`).
-struct Writeback<'a> {
-    file: &'a File,
-    unflushed: u64,
-    flush: Option<SyncSender<()>>,
-}
-
-/// Bytes written between two background flushes.
-const WRITEBACK_STEP: u64 = 32 << 20;
-
-impl<'a> Writeback<'a> {
-    fn run<T>(file: &'a File, copy: impl FnOnce(&mut (dyn Write + Send)) -> T) -> T {
-        // Without a second handle there is no background flush; the final sync does it all.
-        let Ok(flusher) = file.try_clone() else {
-            return copy(&mut &*file);
-        };
-        std::thread::scope(|scope| {
-            // One pending request at most: a flush covers everything written before it.
-            let (tx, rx) = sync_channel::<()>(1);
-            scope.spawn(move || {
-                for () in rx {
-                    // An error here resurfaces at the final, checked sync.
-                    let _ = flusher.sync_data();
-                }
-            });
-            let mut out = Writeback {
-                file,
-                unflushed: 0,
-                flush: Some(tx),
-            };
-            let result = copy(&mut out);
-            out.flush = None;
-            result
-        })
-    }
-}
-
-impl Write for Writeback<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = (&mut &*self.file).write(buf)?;
-        self.unflushed += n as u64;
-        if self.unflushed >= WRITEBACK_STEP {
-            if let Some(flush) = &self.flush {
-                // Busy flusher: the next request will cover these bytes too.
-                let _ = flush.try_send(());
-            }
-            self.unflushed = 0;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 impl BlobStore for FsBlobStore {
     fn put(&self, content: &mut dyn Read, limit: Option<u64>) -> Result<Digests, BlobError> {
-        self.store(content, limit)
+        self.store(|file| copy_and_hash_write_behind(content, &mut WriteBehind::new(file), limit))
+    }
+
+    fn put_file(
+        &self,
+        source: &File,
+        limit: Option<u64>,
+        progress: &dyn Fn(u64),
+    ) -> Result<Digests, BlobError> {
+        self.store(
+            |file| match copy_and_hash_file(source, file, limit, progress)? {
+                Some(digests) => Ok(digests),
+                // The kernel cannot copy this one: through memory, from the start.
+                None => {
+                    let mut reader = Progress {
+                        inner: source,
+                        done: 0,
+                        progress,
+                    };
+                    copy_and_hash_write_behind(&mut reader, &mut WriteBehind::new(file), limit)
+                }
+            },
+        )
     }
 
     fn open(&self, blake3: &[u8; 32]) -> Result<Box<dyn Read + Send>, BlobError> {
@@ -260,5 +246,86 @@ impl Drop for TempFile {
         if !self.kept {
             let _ = fs::remove_file(&self.path);
         }
+    }
+}
+
+/// A reader that reports how much has been read.
+struct Progress<'a, R> {
+    inner: R,
+    done: u64,
+    progress: &'a dyn Fn(u64),
+}
+
+impl<R: Read> Read for Progress<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        (self.progress)(self.done);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::cell::Cell;
+    use std::io::Write as _;
+
+    fn content() -> Vec<u8> {
+        (0..5_000_000u32).map(|i| (i % 253) as u8).collect()
+    }
+
+    #[test]
+    fn a_file_is_stored_like_its_bytes_read_through_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::open(dir.path()).unwrap();
+        let bytes = content();
+        let mut source = tempfile::NamedTempFile::new().unwrap();
+        source.write_all(&bytes).unwrap();
+
+        let reported = Cell::new(0);
+        let from_file = store
+            .put_file(source.as_file(), None, &|n| reported.set(n))
+            .unwrap();
+        assert_eq!(reported.get(), bytes.len() as u64);
+        assert_eq!(fs::read(store.path_of(&from_file.blake3)).unwrap(), bytes);
+        assert_eq!(store.put(&mut bytes.as_slice(), None).unwrap(), from_file);
+        // Nothing is left in the temporary directory.
+        assert_eq!(fs::read_dir(dir.path().join(".tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_pipe_is_read_through_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::open(dir.path()).unwrap();
+        let bytes = content();
+        let (reader, mut writer) = io::pipe().unwrap();
+        let feeder = {
+            let bytes = bytes.clone();
+            std::thread::spawn(move || writer.write_all(&bytes))
+        };
+        let reader = File::from(std::os::fd::OwnedFd::from(reader));
+        let reported = Cell::new(0);
+        let digests = store.put_file(&reader, None, &|n| reported.set(n)).unwrap();
+        feeder.join().unwrap().unwrap();
+        assert_eq!(digests.size, bytes.len() as u64);
+        assert_eq!(reported.get(), bytes.len() as u64);
+        assert_eq!(digests.blake3, *blake3::hash(&bytes).as_bytes());
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_and_nothing_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::open(dir.path()).unwrap();
+        let mut source = tempfile::NamedTempFile::new().unwrap();
+        source.write_all(&content()).unwrap();
+        let refused = store.put_file(source.as_file(), Some(1_000_000), &|_| {});
+        assert!(matches!(
+            refused,
+            Err(BlobError::TooLarge { limit: 1_000_000 })
+        ));
+        assert_eq!(fs::read_dir(dir.path().join(".tmp")).unwrap().count(), 0);
+        assert_eq!(store.list().unwrap().len(), 0);
     }
 }

@@ -389,3 +389,62 @@ fn get_into_a_pipe_writes_through_it() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// `archive put` opens the station while the file streams in: a station that cannot open
+/// still leaves the item archived (and says so), and its checkpoint is time-stamped by the
+/// next put that can.
+#[test]
+fn a_station_that_cannot_open_leaves_the_put_archived_and_unstamped() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("dalel.toml");
+    std::fs::write(
+        &config,
+        "[signing.keys.seal]\nkind = \"software\"\nkey = \"/nonexistent/seal.p8\"\n\
+         chain = \"/nonexistent/seal.pem\"\npassphrase = { file = \"/nonexistent/pass\" }\n",
+    )
+    .unwrap();
+    let file = dir.path().join("item");
+    std::fs::write(&file, b"interrogation 7, part 1").unwrap();
+    let put = |with_config: bool| {
+        let mut command = Command::new(binary("dalel"));
+        command.arg("--data").arg(&data).env_remove("DALEL_CONFIG");
+        if with_config {
+            command.arg("--config").arg(&config);
+        }
+        command
+            .args(["archive", "put"])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+
+    let failed = put(true);
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("archived")
+            && stderr.contains("not time-stamped")
+            && stderr.contains("key `seal`"),
+        "{stderr}"
+    );
+    let receipt: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(receipt["index"], 0, "{receipt}");
+    let checkpoints = data.join("archive/checkpoints");
+    let tsr = |size: u64| checkpoints.join(format!("{size:020}.tsr"));
+    assert!(!tsr(1).exists());
+    // The audit names what is missing, and nothing else.
+    let audit = dalel(&data, &["verify"]);
+    assert_eq!(audit.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&audit.stdout);
+    assert!(
+        report.contains("checkpoint 1: has no time-stamp token")
+            && report.contains("1 discrepancies"),
+        "{report}"
+    );
+
+    // The default station opens: the earlier checkpoint is stamped on the way.
+    ok(&put(false));
+    assert!(tsr(1).exists() && tsr(2).exists());
+    ok(&dalel(&data, &["verify"]));
+}

@@ -3,10 +3,12 @@
 use std::fs::File;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use archive::{Archive, Description, Reference};
 use clap::{Args, Subcommand};
+use signer::station::{self, DeferredStamps, Station};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ArchiveCommand {
@@ -67,17 +69,31 @@ pub(crate) fn run(
     command: ArchiveCommand,
 ) -> anyhow::Result<bool> {
     let dir = data.join("archive");
+    let mut station = None;
     let archive = match command {
         // Opened for the audit only: damage that stops a normal open is reported instead.
         ArchiveCommand::Verify => return Ok(verify(&Archive::open_for_audit(&dir)?)),
         // New checkpoints are time-stamped by the station's authority, as under `dalel serve`.
-        ArchiveCommand::Put(_) | ArchiveCommand::Checkpoint => {
-            signer::station::Station::open(data, config)?.open_archive(&dir)?
+        ArchiveCommand::Checkpoint => Station::open(data, config)?.open_archive(&dir)?,
+        // The station opens (decrypting its keys) while the blob streams in.
+        ArchiveCommand::Put(_) if station::stamps_with(config) => {
+            let (data, config) = (data.to_owned(), config.clone());
+            let stamps =
+                DeferredStamps::spawn(move || Ok(Station::open(&data, &config)?.archive_stamps()));
+            station = Some(Arc::clone(&stamps));
+            Archive::open_with(&dir, Some(stamps.source()))?
         }
         _ => Archive::open_with(&dir, None)?,
     };
     match command {
-        ArchiveCommand::Put(args) => put(&archive, args)?,
+        ArchiveCommand::Put(args) => {
+            put(&archive, args)?;
+            if let Some(why) = station.and_then(|s| s.failure()) {
+                anyhow::bail!(
+                    "the item is archived, but its checkpoint is not time-stamped: {why}"
+                );
+            }
+        }
         ArchiveCommand::Get { reference, output } => get(&archive, &reference, output)?,
         ArchiveCommand::Proof {
             reference,
@@ -107,16 +123,17 @@ fn put(archive: &Archive, args: PutArgs) -> anyhow::Result<()> {
         media_type: args.media_type,
         meta: args.meta.into_iter().collect(),
     };
-    let receipt = if std::io::stderr().is_terminal() && len > 64 << 20 {
-        let bar = indicatif::ProgressBar::new(len);
-        let mut reader = bar.wrap_read(file);
-        let r = archive.put(&mut reader, &description, None);
+    let bar = (std::io::stderr().is_terminal() && len > 64 << 20)
+        .then(|| indicatif::ProgressBar::new(len));
+    let receipt = archive.put_file(&file, &description, &|done| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    });
+    if let Some(bar) = bar {
         bar.finish_and_clear();
-        r?
-    } else {
-        let mut file = file;
-        archive.put(&mut file, &description, None)?
-    };
+    }
+    let receipt = receipt?;
     let json = receipt.to_json();
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())

@@ -22,6 +22,11 @@ use crate::keys::pkcs11::Pkcs11Key;
 use crate::keys::software::SoftwareKey;
 use crate::tsa::{Authority, AuthoritySettings, Timestamper, TsaClient, TsaSource, Upstream};
 
+mod stamps;
+
+use stamps::ArchiveStamps;
+pub use stamps::DeferredStamps;
+
 /// The directory of the development PKI inside the data directory.
 pub const PKI_DIR: &str = "pki";
 /// The state of a configured (non-development) time-stamp authority.
@@ -161,27 +166,32 @@ impl Station {
             .unwrap_or_default()
     }
 
+    /// Where the archive's checkpoints get their time-stamps: [`Self::timestamper`], if any.
+    #[must_use]
+    pub fn archive_stamps(&self) -> Option<Box<dyn archive::timestamp::TimestampSource>> {
+        let timestamper = Arc::clone(self.timestamper.as_ref()?);
+        let certificates = self
+            .tsa_key
+            .as_ref()
+            .map(|k| {
+                k.certificate_chain()
+                    .iter()
+                    .filter_map(|c| c.to_der().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Box::new(ArchiveStamps {
+            timestamper,
+            certificates,
+        }))
+    }
+
     /// Opens the archive in `dir` with its checkpoints time-stamped by [`Self::timestamper`].
     ///
     /// # Errors
     /// As [`archive::Archive::open_with`].
     pub fn open_archive(&self, dir: &Path) -> Result<archive::Archive, archive::ArchiveError> {
-        let source = self.timestamper.as_ref().map(|t| {
-            Box::new(ArchiveStamps {
-                timestamper: Arc::clone(t),
-                certificates: self
-                    .tsa_key
-                    .as_ref()
-                    .map(|k| {
-                        k.certificate_chain()
-                            .iter()
-                            .filter_map(|c| c.to_der().ok())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            }) as Box<dyn archive::timestamp::TimestampSource>
-        });
-        archive::Archive::open_with(dir, source)
+        archive::Archive::open_with(dir, self.archive_stamps())
     }
 }
 
@@ -192,7 +202,9 @@ fn open_key(name: &str, config: &KeyConfig) -> anyhow::Result<Arc<dyn SignatureK
             chain,
             passphrase,
         } => {
-            let passphrase = passphrase.read("passphrase")?;
+            let passphrase = passphrase
+                .read("passphrase")
+                .with_context(|| format!("key `{name}`"))?;
             Arc::new(
                 SoftwareKey::open(name, key, chain, &passphrase)
                     .with_context(|| format!("key `{name}`"))?,
@@ -202,6 +214,13 @@ fn open_key(name: &str, config: &KeyConfig) -> anyhow::Result<Arc<dyn SignatureK
             Arc::new(Pkcs11Key::open(name, pkcs11).with_context(|| format!("key `{name}`"))?)
         }
     })
+}
+
+/// Whether a station opened with `config` time-stamps (has a [`Station::timestamper`]),
+/// known without opening it.
+#[must_use]
+pub fn stamps_with(config: &Config) -> bool {
+    config.tsa.enabled || !config.tsa.upstream.is_empty()
 }
 
 /// Upstream authorities in order, then the local one if `fallback_local`; the local one
@@ -238,25 +257,4 @@ fn timestamper(
         sources.push(TsaSource::Local(Arc::clone(authority)));
     }
     Ok(Some(Arc::new(TsaClient::new(sources, trust))))
-}
-
-/// The archive's view of a [`Timestamper`].
-struct ArchiveStamps {
-    timestamper: Arc<dyn Timestamper>,
-    certificates: Vec<Vec<u8>>,
-}
-
-impl archive::timestamp::TimestampSource for ArchiveStamps {
-    fn timestamp(
-        &self,
-        sha256_digest: &[u8; 32],
-    ) -> Result<Vec<u8>, archive::timestamp::TimestampError> {
-        self.timestamper
-            .timestamp(sha256_digest)
-            .map_err(|e| archive::timestamp::TimestampError::Source(e.to_string()))
-    }
-
-    fn certificates(&self) -> Vec<Vec<u8>> {
-        self.certificates.clone()
-    }
 }
