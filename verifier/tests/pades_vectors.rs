@@ -199,3 +199,34 @@ fn every_vector_gets_its_expected_verdict() {
         failures.join("\n")
     );
 }
+
+/// `dalel-verify` reads a PDF while hashing it ([`HashedPdf`]) and takes the signatures'
+/// digests from that pass: every vector gets the same findings as from the bytes alone.
+#[test]
+fn reading_while_hashing_gives_the_same_findings() {
+    use sha2::{Digest as _, Sha256};
+    use verifier::pades::{HashedPdf, validate_hashed_pdf};
+    use verifier::pdf::Limits;
+
+    for entry in expected() {
+        let path = dir().join(entry["file"].as_str().unwrap());
+        let bytes = std::fs::read(&path).unwrap();
+        let policy = policy(&entry);
+        let plain = validate_pdf(&bytes, &policy).unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        let hashed = HashedPdf::read(&mut file, bytes.len() as u64, u64::MAX).unwrap();
+        let report = validate_hashed_pdf(&hashed, &policy, Limits::default()).unwrap();
+        assert_eq!(report.input.sha256, hex::encode(Sha256::digest(&bytes)));
+        assert_eq!(report.input.sha256, plain.input.sha256);
+        assert_eq!(report.signatures.len(), plain.signatures.len(), "{path:?}");
+        for (a, b) in report.signatures.iter().zip(&plain.signatures) {
+            assert_eq!(a.indication, b.indication, "{path:?} {}", a.field);
+            assert_eq!(
+                serde_json::to_value(&a.checks).unwrap(),
+                serde_json::to_value(&b.checks).unwrap(),
+                "{path:?} {}",
+                a.field
+            );
+        }
+    }
+}

@@ -25,7 +25,7 @@ use verifier::cms::{ContentDigest, DetachedContent, SignedMessage, VerifyOptions
 use verifier::crypto::{DigestAlgorithm, PublicKey};
 use verifier::kz::{KzProfile, check_purpose};
 use verifier::note::{EcdsaP256NoteVerifier, NoteVerifier, SignedNote, verify_note};
-use verifier::pades::{render_pdf_text, validate_pdf_with_limits};
+use verifier::pades::{HashedPdf, render_pdf_text, validate_hashed_pdf, validate_pdf_with_limits};
 use verifier::path::{
     ParsedCertificate, PathInputs, PolicyInputs, Purpose, TrustAnchor, parse_certificates,
 };
@@ -560,8 +560,25 @@ pub fn pades_verify(data: &[u8]) {
         revocation: None,
         ..ValidationPolicy::default()
     };
-    if let Ok(report) = validate_pdf_with_limits(data, &policy, limits) {
-        to_json(&report);
-        let _ = render_pdf_text(&report);
+    let plain = validate_pdf_with_limits(data, &policy, limits);
+    if let Ok(report) = &plain {
+        to_json(report);
+        let _ = render_pdf_text(report);
+    }
+    // The prefix-digest path (dalel-verify's) must come to the same verdicts.
+    let hashed = HashedPdf::from_bytes(data.to_vec());
+    let from_prefixes = validate_hashed_pdf(&hashed, &policy, limits);
+    match (&plain, &from_prefixes) {
+        (Ok(a), Ok(b)) => {
+            let verdicts = |r: &verifier::pades::PdfValidationReport| {
+                r.signatures
+                    .iter()
+                    .map(|s| s.indication)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(verdicts(a), verdicts(b), "prefix digests changed a verdict");
+        }
+        (Err(_), Err(_)) => {}
+        _ => panic!("prefix digests changed whether the file could be read"),
     }
 }

@@ -22,6 +22,15 @@ pub enum DetachedContent<'a> {
     /// one per algorithm the signers use. A signer whose digest algorithm is not among them
     /// comes out `INDETERMINATE` / `SIGNED_DATA_NOT_FOUND`.
     Digests(&'a [ContentDigest]),
+    /// The content as [`DetachedContent::Parts`], with digests of it the caller computed
+    /// already (while reading it, say). Algorithms not among them are computed over the parts.
+    /// The caller vouches that `known` are digests of exactly these parts.
+    HashedParts {
+        /// The content.
+        parts: &'a [&'a [u8]],
+        /// Digests of the parts, put together, under some algorithms.
+        known: &'a [ContentDigest],
+    },
 }
 
 /// A digest of detached content, computed by the caller.
@@ -86,6 +95,15 @@ impl<'a> SignedContent<'a> {
         match detached {
             Some(DetachedContent::Bytes(bytes)) => Self::bytes(bytes),
             Some(DetachedContent::Parts(parts)) => Self::parts(parts.to_vec()),
+            Some(DetachedContent::HashedParts { parts, known }) => Self::Bytes {
+                parts: parts.to_vec(),
+                cache: RefCell::new(
+                    known
+                        .iter()
+                        .map(|d| (d.algorithm, d.value.clone()))
+                        .collect(),
+                ),
+            },
             Some(DetachedContent::Digests(digests)) => Self::Digests(digests),
             None => Self::Missing,
         }

@@ -190,6 +190,12 @@ impl SignedMessage {
                     length: parts.iter().map(|p| p.len()).sum(),
                 },
             ),
+            (None, Some(detached @ DetachedContent::HashedParts { parts, .. })) => (
+                SignedContent::from_detached(Some(detached)),
+                ContentSource::DetachedBytes {
+                    length: parts.iter().map(|p| p.len()).sum(),
+                },
+            ),
             (None, Some(detached @ DetachedContent::Digests(digests))) => (
                 SignedContent::from_detached(Some(detached)),
                 ContentSource::DetachedDigests {

@@ -29,6 +29,7 @@ pub(crate) mod diff;
 mod dss;
 mod fields;
 mod mdp;
+mod prefix;
 mod report;
 mod rev;
 mod signature;
@@ -39,6 +40,7 @@ use std::collections::HashMap;
 
 use sha2::{Digest as _, Sha256};
 
+pub use self::prefix::HashedPdf;
 pub use self::report::{
     Anomaly, AnomalyKind, ChangeKind, Coverage, ModificationLevel, Modifications, ObjectChange,
     PDF_SCHEMA, PadesLevel, PdfInputSummary, PdfSignature, PdfValidationReport, RevisionChanges,
@@ -97,7 +99,7 @@ pub fn validate_pdf_with_limits(
     // signatures are checked: it is a full pass over the file, as long as their digests.
     std::thread::scope(|scope| {
         let digest = scope.spawn(|| hex::encode(Sha256::digest(bytes)));
-        let report = validate_checked(bytes, policy, limits);
+        let report = validate_checked(bytes, None, policy, limits);
         let sha256 = digest.join().unwrap_or_default();
         report.map(|mut report| {
             report.input.sha256 = sha256;
@@ -106,8 +108,25 @@ pub fn validate_pdf_with_limits(
     })
 }
 
+/// As [`validate_pdf`], for a file read with [`HashedPdf::read`]: its signatures' digests,
+/// and the report's digest of the file, come from that one pass instead of new ones.
+///
+/// # Errors
+/// As [`validate_pdf`].
+pub fn validate_hashed_pdf(
+    pdf: &HashedPdf,
+    policy: &ValidationPolicy,
+    limits: Limits,
+) -> Result<PdfValidationReport, PdfValidationError> {
+    let mut report = validate_checked(pdf.bytes(), Some(pdf), policy, limits)?;
+    report.input.sha256 = hex::encode(pdf.sha256());
+    Ok(report)
+}
+
+/// Validates `bytes`, which `hashed` holds if given.
 fn validate_checked(
     bytes: &[u8],
+    hashed: Option<&HashedPdf>,
     policy: &ValidationPolicy,
     limits: Limits,
 ) -> Result<PdfValidationReport, PdfValidationError> {
@@ -133,7 +152,7 @@ fn validate_checked(
                 ),
             });
         }
-        signatures.push(examine(&file, &found.field, encrypted, &policy));
+        signatures.push(examine(&file, hashed, &found.field, encrypted, &policy));
     }
     // File order: by where the signed bytes end.
     signatures.sort_by_key(|(s, ..)| {
@@ -263,6 +282,7 @@ fn with_dss(policy: &ValidationPolicy, dss: &dss::Dss) -> ValidationPolicy {
 /// Everything about one signature that does not depend on the others.
 fn examine(
     file: &PdfFile<'_>,
+    hashed: Option<&HashedPdf>,
     field: &fields::SignatureField,
     encrypted: bool,
     policy: &ValidationPolicy,
@@ -377,6 +397,7 @@ fn examine(
                 sub_filter.as_deref(),
                 signed,
                 file.bytes(),
+                hashed,
                 policy,
                 &mut checks,
                 &mut verdict,

@@ -3,9 +3,10 @@
 //! (ISO 32000-2 §12.8.5) over the signed byte ranges, through [`crate::validation`].
 
 use super::coverage::Signed;
+use super::prefix::HashedPdf;
 use super::report::SignatureKind;
 use crate::cms::timestamp::{Imprint, TimestampExpectations};
-use crate::cms::{DetachedContent, SignedMessage};
+use crate::cms::{ContentDigest, DetachedContent, SignedMessage};
 use crate::crypto::DigestAlgorithm;
 use crate::report::{Indication, SubIndication};
 use crate::tsp::{ID_CT_TST_INFO, TstInfo};
@@ -32,10 +33,20 @@ pub(crate) fn validate(
     sub_filter: Option<&[u8]>,
     signed: &Signed,
     bytes: &[u8],
+    hashed: Option<&HashedPdf>,
     policy: &ValidationPolicy,
     checks: &mut Vec<CheckRecord>,
     verdict: &mut Verdict,
 ) -> Outcome {
+    // `hashed` holds exactly `bytes` (see `validate_hashed_pdf`).
+    let known: Vec<ContentDigest> = hashed
+        .and_then(|h| h.ranges_sha256(&signed.ranges))
+        .map(|value| ContentDigest {
+            algorithm: DigestAlgorithm::Sha256,
+            value,
+        })
+        .into_iter()
+        .collect();
     let shown = sub_filter.map_or_else(
         || "(none)".to_owned(),
         |s| String::from_utf8_lossy(s).into_owned(),
@@ -51,7 +62,7 @@ pub(crate) fn validate(
                 checks,
                 CheckRecord::passed("SubFilter", "ETSI.RFC3161: a document time-stamp"),
             );
-            document_timestamp(&signed.contents, &parts, policy, checks, verdict)
+            document_timestamp(&signed.contents, &parts, &known, policy, checks, verdict)
         }
         (SignatureKind::DocumentTimeStamp, _) => {
             verdict.record(
@@ -69,7 +80,7 @@ pub(crate) fn validate(
                 checks,
                 CheckRecord::passed("SubFilter", format!("{shown}: a detached CMS signature")),
             );
-            detached_cms(&signed.contents, &parts, policy, checks, verdict)
+            detached_cms(&signed.contents, &parts, &known, policy, checks, verdict)
         }
         (SignatureKind::Signature, _) => {
             verdict.record(
@@ -88,6 +99,7 @@ pub(crate) fn validate(
 fn detached_cms(
     contents: &[u8],
     parts: &[&[u8]],
+    known: &[ContentDigest],
     policy: &ValidationPolicy,
     checks: &mut Vec<CheckRecord>,
     verdict: &mut Verdict,
@@ -116,7 +128,12 @@ fn detached_cms(
         checks,
         CheckRecord::passed("CmsStructure", "a detached SignedData with one signer"),
     );
-    let report = match validate_cms_with(contents, Some(DetachedContent::Parts(parts)), policy) {
+    let content = if known.is_empty() {
+        DetachedContent::Parts(parts)
+    } else {
+        DetachedContent::HashedParts { parts, known }
+    };
+    let report = match validate_cms_with(contents, Some(content), policy) {
         Ok(report) => report,
         Err(e) => {
             verdict.record(
@@ -158,6 +175,7 @@ fn detached_cms(
 fn document_timestamp(
     contents: &[u8],
     parts: &[&[u8]],
+    known: &[ContentDigest],
     policy: &ValidationPolicy,
     checks: &mut Vec<CheckRecord>,
     verdict: &mut Verdict,
@@ -173,6 +191,9 @@ fn document_timestamp(
                 .ok()
         });
     let digest = algorithm.map(|algorithm| {
+        if let Some(known) = known.iter().find(|d| d.algorithm == algorithm) {
+            return (algorithm, known.value.clone());
+        }
         let mut hasher = algorithm.hasher();
         for part in parts {
             hasher.update(part);

@@ -6,6 +6,8 @@
 //!
 //! Exit status: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage error.
 
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr as _;
@@ -13,8 +15,9 @@ use std::time::Duration;
 
 use clap::Args;
 use der::DateTime;
-use verifier::pades::{is_pdf, render_pdf_text, validate_pdf};
+use verifier::pades::{HashedPdf, is_pdf, render_pdf_text, validate_hashed_pdf};
 use verifier::path::TrustAnchor;
+use verifier::pdf::Limits;
 use verifier::report::Indication;
 use verifier::revocation::{NetworkOptions, RevocationOptions, SourceOrigin};
 use verifier::validation::{ValidationPolicy, render_text, validate};
@@ -89,14 +92,15 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> ExitCode {
         Ok(prepared) => prepared,
         Err(usage) => return usage_exit(&usage),
     };
-    if is_pdf(&input) {
-        if data.is_some() {
+    let input = match input {
+        Input::Pdf(_) if data.is_some() => {
             return usage_exit(&Usage(
                 "--data does not apply to a PDF: its signatures cover the file itself".into(),
             ));
         }
-        return run_pdf(&input, &policy, json);
-    }
+        Input::Pdf(pdf) => return run_pdf(&pdf, &policy, json),
+        Input::Other(bytes) => bytes,
+    };
     let report = match validate(&input, data.as_deref(), &policy) {
         Ok(report) => report,
         Err(e) => {
@@ -117,8 +121,8 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> ExitCode {
 }
 
 /// The PDF form: every signature of the file.
-fn run_pdf(input: &[u8], policy: &ValidationPolicy, json: bool) -> ExitCode {
-    let report = match validate_pdf(input, policy) {
+fn run_pdf(input: &HashedPdf, policy: &ValidationPolicy, json: bool) -> ExitCode {
+    let report = match validate_hashed_pdf(input, policy, Limits::default()) {
         Ok(report) => report,
         Err(e) => {
             println!("TOTAL-FAILED / FORMAT_FAILURE\n{e}");
@@ -144,7 +148,37 @@ fn exit(indication: Indication) -> ExitCode {
     })
 }
 
-type Prepared = (Vec<u8>, Option<Vec<u8>>, ValidationPolicy);
+type Prepared = (Input, Option<Vec<u8>>, ValidationPolicy);
+
+/// The file to verify: a PDF is hashed as it is read (see [`HashedPdf`]).
+enum Input {
+    Pdf(HashedPdf),
+    Other(Vec<u8>),
+}
+
+/// Reads FILE, telling a PDF by its first kilobyte.
+fn read_input(path: &Path) -> Result<Input, Usage> {
+    let failed = |e: std::io::Error| Usage(format!("reading FILE {}: {e}", path.display()));
+    let mut file = File::open(path).map_err(failed)?;
+    let mut head = Vec::with_capacity(1024);
+    Read::take(&mut file, 1024)
+        .read_to_end(&mut head)
+        .map_err(failed)?;
+    if is_pdf(&head) {
+        let expected = file.metadata().map_or(0, |m| m.len());
+        let mut source = head.as_slice().chain(file);
+        let pdf = HashedPdf::read(&mut source, expected, u64::MAX).map_err(failed)?;
+        return Ok(Input::Pdf(pdf));
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes).map_err(failed)?;
+    // A header after more than a kilobyte of white space.
+    Ok(if is_pdf(&bytes) {
+        Input::Pdf(HashedPdf::from_bytes(bytes))
+    } else {
+        Input::Other(bytes)
+    })
+}
 
 /// Reads every argument before any verdict, so a bad flag never reads as "invalid".
 fn prepare(args: &VerifyArgs) -> Result<Prepared, Usage> {
@@ -209,7 +243,7 @@ fn prepare(args: &VerifyArgs) -> Result<Prepared, Usage> {
     }
     policy.expect_iin.clone_from(&args.expect_iin);
     policy.expect_bin.clone_from(&args.expect_bin);
-    let input = read(file, "FILE")?;
+    let input = read_input(file)?;
     let data = args
         .data
         .as_deref()
