@@ -440,3 +440,88 @@ fn prev_chain_out_of_file_order_fails() {
         Indication::TotalFailed
     );
 }
+
+/// A signature at the end of `minimal_pdf` (field 6, signature dictionary 7), its ByteRange
+/// exact and its /Contents not a CMS: enough for the checks that do not depend on the CMS.
+/// `reference` goes into the signature dictionary, `perms` into the catalog.
+fn unsigned_signature(reference: &str, perms: &str) -> Vec<u8> {
+    let placeholder = "[0000000000 0000000000 0000000000 0000000000]";
+    let pdf = append_update(
+        &pades_common::minimal_pdf(),
+        &[
+            (
+                1,
+                format!(
+                    "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] /SigFlags 3 >> {perms} >>"
+                )
+                .into_bytes(),
+            ),
+            (
+                6,
+                b"<< /FT /Sig /T (Cert) /V 7 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>".to_vec(),
+            ),
+            (
+                7,
+                format!(
+                    "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached \
+                     /ByteRange {placeholder} /Contents <{}> {reference} >>",
+                    format!("303e{}", "5a".repeat(62))
+                )
+                .into_bytes(),
+            ),
+            (8, b"<< /Type /Sig >>".to_vec()),
+        ],
+    );
+    let start = pdf.windows(10).rposition(|w| w == b"/Contents ").unwrap() + 10;
+    let end = start + pdf[start..].iter().position(|&b| b == b'>').unwrap() + 1;
+    let ranges = format!(
+        "[{:010} {:010} {:010} {:010}]",
+        0,
+        start,
+        end,
+        pdf.len() - end
+    );
+    patch(&pdf, placeholder.as_bytes(), ranges.as_bytes())
+}
+
+#[test]
+fn perms_must_name_the_certification_signature() {
+    let doc_mdp = "/Reference [<< /Type /SigRef /TransformMethod /DocMDP \
+                   /TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>]";
+    let named = validate(&unsigned_signature(doc_mdp, "/Perms << /DocMDP 7 0 R >>"));
+    let found = check(signature(&named, "Cert"), "Perms");
+    assert!(found.starts_with("Passed"), "{found}");
+
+    let missing = validate(&unsigned_signature(doc_mdp, ""));
+    let found = check(signature(&missing, "Cert"), "Perms");
+    assert!(
+        found.starts_with("Failed") && found.contains("does not name"),
+        "{found}"
+    );
+
+    let elsewhere = validate(&unsigned_signature(doc_mdp, "/Perms << /DocMDP 8 0 R >>"));
+    let found = check(signature(&elsewhere, "Cert"), "Perms");
+    assert!(
+        found.starts_with("Failed") && found.contains("names 8 0 R"),
+        "{found}"
+    );
+
+    // Named as certifying, without a DocMDP transform of its own.
+    let claimed = validate(&unsigned_signature("", "/Perms << /DocMDP 7 0 R >>"));
+    let found = check(signature(&claimed, "Cert"), "Perms");
+    assert!(
+        found.starts_with("Failed") && found.contains("no DocMDP"),
+        "{found}"
+    );
+
+    // Neither certifies nor is named: nothing to say.
+    let plain = validate(&unsigned_signature("", ""));
+    let cert = signature(&plain, "Cert");
+    assert!(
+        cert.checks.iter().all(|c| c.check != "Perms"),
+        "{:#?}",
+        cert.checks
+    );
+    // The coverage is exact, so the revision is known and only the CMS fails.
+    assert_eq!(cert.coverage, Coverage::EntireFile, "{:#?}", cert.checks);
+}

@@ -4,7 +4,7 @@
 
 use super::diff::FieldLocks;
 use super::rev::{Rev, text};
-use crate::pdf::{Dictionary, Object};
+use crate::pdf::{Dictionary, Object, ObjectId};
 
 /// The signature references of `signature`, resolved.
 fn references(rev: Rev<'_, '_>, signature: &Dictionary) -> Vec<Dictionary> {
@@ -43,6 +43,17 @@ pub(crate) fn doc_mdp(rev: Rev<'_, '_>, signature: &Dictionary) -> Option<u8> {
                 _ => 2,
             }
         })
+}
+
+/// The signature dictionary the catalog's `/Perms /DocMDP` refers to in `rev`, if any. ISO
+/// 32000-1 §12.8.2.2.1 and §12.8.4 (Table 258): a certification signature's dictionary
+/// "shall be indirectly referenced from the DocMDP entry in the Perms dictionary".
+pub(crate) fn perms_doc_mdp(rev: Rev<'_, '_>) -> Option<ObjectId> {
+    let root = rev.root().ok()?;
+    let Ok(Some(Object::Dictionary(perms))) = rev.value(&root, b"Perms") else {
+        return None;
+    };
+    perms.get(b"DocMDP")?.as_reference()
 }
 
 /// The fields a FieldMDP transform of `signature` locks (ISO 32000-1 Table 256).

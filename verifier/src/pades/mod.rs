@@ -216,6 +216,7 @@ fn validate_checked(
                     ),
                 );
             }
+            check_perms(Rev::new(&file, revision), &mut signature, &mut verdict);
             signature.modifications = modifications(&file, revision, &policy, index);
             judge_modifications(&mut signature, &mut verdict);
             judge_anomalies(&anomalies, revision, &mut signature, &mut verdict);
@@ -255,6 +256,40 @@ fn validate_checked(
         signatures: out,
         anomalies,
     })
+}
+
+/// Whether the catalog's `/Perms /DocMDP`, as of the signature's revision, agrees with what
+/// the signature itself says: a certification signature is named there, and a signature
+/// named there certifies. A disagreement would let a viewer show a document as certified,
+/// or not, against the signed facts.
+fn check_perms(rev: Rev<'_, '_>, signature: &mut PdfSignature, verdict: &mut Verdict) {
+    let named = mdp::perms_doc_mdp(rev).map(id_text);
+    let is_named = named.as_deref() == Some(signature.object.as_str());
+    let record = match (signature.certification.is_some(), is_named) {
+        (true, true) => CheckRecord::passed(
+            "Perms",
+            "the catalog's /Perms /DocMDP names this certification signature",
+        ),
+        (true, false) => CheckRecord::failed(
+            "Perms",
+            match &named {
+                Some(other) => format!(
+                    "a certification signature, but the catalog's /Perms /DocMDP names {other}"
+                ),
+                None => "a certification signature the catalog's /Perms /DocMDP does not name \
+                         (ISO 32000-1 §12.8.2.2.1)"
+                    .to_owned(),
+            },
+            Some(SubIndication::FormatFailure),
+        ),
+        (false, true) => CheckRecord::failed(
+            "Perms",
+            "the catalog's /Perms /DocMDP names this signature, which has no DocMDP transform",
+            Some(SubIndication::FormatFailure),
+        ),
+        (false, false) => return,
+    };
+    verdict.record(&mut signature.checks, record);
 }
 
 /// The caller's policy with the DSS's certificates as path candidates and its CRLs and
