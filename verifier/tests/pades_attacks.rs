@@ -464,8 +464,8 @@ fn unsigned_signature(reference: &str, perms: &str) -> Vec<u8> {
                 7,
                 format!(
                     "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached \
-                     /ByteRange {placeholder} /Contents <{}> {reference} >>",
-                    format!("303e{}", "5a".repeat(62))
+                     /ByteRange {placeholder} /Contents <303e{}> {reference} >>",
+                    "5a".repeat(62)
                 )
                 .into_bytes(),
             ),
