@@ -113,6 +113,122 @@ fn pyhanko_validate(path: &Path, dir: &Path, fields: &[&str]) {
     );
 }
 
+/// `pyhanko sign adesverify`: pyHanko's long-term validation (ETSI EN 319 102-1 §5.6.3
+/// over PAdES; it replaced `sign validate --ltv-profile`), with the PKI's root the only
+/// anchor and revocation information required for every certificate. The PKI's
+/// certificates name no CRL distribution point or OCSP responder, so the only revocation
+/// data pyHanko can find is what the PDF embeds (its DSS): nothing is fetched. Returns
+/// whether pyHanko accepted every signature, and what it printed (its log included).
+fn pyhanko_ltv(path: &Path, dir: &Path) -> (bool, String) {
+    let root = dir.join("root.pem");
+    std::fs::write(&root, pki().file("root.pem")).unwrap();
+    let out = Command::new(pyhanko())
+        .args([
+            "sign",
+            "adesverify",
+            "--pretty-print",
+            "--trust-replace",
+            "--trust",
+        ])
+        .arg(&root)
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// [`pyhanko_ltv`] must judge the signature in `field` valid and trusted, its signature
+/// time-stamp sound and trusted, all from the DSS; at B-LTA the document time-stamp must
+/// give proof of existence (pyHanko logs when it has none, or when it does not validate).
+fn pyhanko_ltv_validate(path: &Path, dir: &Path, field: &str, level: PadesLevel) {
+    let (ok, text) = pyhanko_ltv(path, dir);
+    assert!(ok, "pyhanko adesverify: {text}");
+    for line in [
+        field,
+        "The signer's certificate is trusted.",
+        "The timestamp token is cryptographically sound.",
+        "The TSA certificate is trusted.",
+        "The signature is judged VALID.",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert!(
+        !text.contains("INVALID") && !text.contains("untrusted"),
+        "{text}"
+    );
+    let no_poe = "No document timestamps after signature";
+    let bad_poe = "Document timestamp chain failed to validate";
+    if level == PadesLevel::BLTA {
+        assert!(!text.contains(no_poe) && !text.contains(bad_poe), "{text}");
+    } else {
+        assert!(text.contains(no_poe), "{text}");
+    }
+}
+
+/// The Python behind [`pyhanko_ades_indication`] (pyHanko's public `ades` API).
+const ADES_INDICATION: &str = r#"
+import asyncio, sys
+from datetime import datetime, timedelta, timezone
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import ades
+from pyhanko.sign.validation.policy_decl import (
+    CertificateFetchingRule, PdfSignatureValidationSpec, RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec, SignatureValidationSpec)
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
+from pyhanko_certvalidator.registry import SimpleTrustManager
+
+pdf, root, days = sys.argv[1], sys.argv[2], int(sys.argv[3])
+trust = SimpleTrustManager.build(trust_roots=[load_cert_from_pemder(root)])
+spec = PdfSignatureValidationSpec(SignatureValidationSpec(
+    cert_validation_policy=CertValidationPolicySpec(
+        trust_manager=trust, revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO)),
+    revinfo_gathering_policy=RevocationInfoGatheringSpec(
+        RevinfoOnlineFetchingRule.LOCAL_ONLY,
+        certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH)))
+with open(pdf, "rb") as f:
+    sig = PdfFileReader(f).embedded_regular_signatures[0]
+    if days:
+        at = datetime.now(timezone.utc) + timedelta(days=days)
+        result = asyncio.run(ades.simulate_future_ades_lta_validation(sig, spec, at))
+    else:
+        result = asyncio.run(ades.ades_lta_validation(sig, spec))
+print(f"{result.ades_subindic.status.name}/{result.ades_subindic.name}")
+print(f"evidence record: {result.oldest_evidence_record_timestamp is not None}")
+"#;
+
+/// The AdES indication pyHanko's library gives the first signature of `path` (its CLI
+/// prints only the bottom line), with revocation information required, nothing fetched,
+/// and the validation `days_ahead` of now (pyHanko's simulation of a future validation,
+/// as if the document time-stamps were renewed in time): `PASSED/OK`, or
+/// `INDETERMINATE/…` or `FAILED/…`; then whether a document time-stamp served as the
+/// evidence record.
+fn pyhanko_ades_indication(path: &Path, dir: &Path, days_ahead: u32) -> String {
+    let root = dir.join("root.pem");
+    std::fs::write(&root, pki().file("root.pem")).unwrap();
+    let python = pyhanko().with_file_name("python");
+    let out = Command::new(python)
+        .args(["-c", ADES_INDICATION])
+        .arg(path)
+        .arg(&root)
+        .arg(days_ahead.to_string())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 #[test]
 fn one_signer_b_b_visible_validates_in_pdfsig_and_pyhanko() {
     let dir = tempfile::tempdir().unwrap();
@@ -253,6 +369,78 @@ fn b_lt_and_b_lta_validate_in_pyhanko() {
         pdfsig(&path, 1);
         pyhanko_validate(&path, dir.path(), &[&signed.field]);
         ours_validate(&pdf, if level == PadesLevel::BLT { 1 } else { 2 });
+        // Long-term validation from the DSS alone, revocation information required.
+        pyhanko_ltv_validate(&path, dir.path(), &signed.field, level);
+        if level == PadesLevel::BLTA {
+            // The document time-stamp, validated, is the evidence record (ETSI EN 319
+            // 102-1 §5.6.3): the signature PASSES the AdES long-term validation.
+            let indication = pyhanko_ades_indication(&path, dir.path(), 0);
+            assert_eq!(indication, "PASSED/OK\nevidence record: True\n");
+        }
+    }
+    // Without the DSS (B-B, B-T) the same validation finds no revocation information: the
+    // checks above hold because of what B-LT adds.
+    for level in [PadesLevel::BB, PadesLevel::BT] {
+        let mut pdf = minimal_pdf();
+        sign_pdf(
+            &mut pdf,
+            &request(level, Placement::Invisible),
+            &pki().key("rsa"),
+            &services,
+            None,
+        )
+        .unwrap();
+        let path = dir.path().join(format!("{level}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        let (ok, text) = pyhanko_ltv(&path, dir.path());
+        assert!(!ok, "{level}: {text}");
+        for line in [
+            "no revocation information could be found",
+            "The signer's certificate is untrusted.",
+            "The signature is judged INVALID.",
+        ] {
+            assert!(text.contains(line), "{level}: {line}: {text}");
+        }
+    }
+}
+
+#[test]
+fn b_lta_outlives_its_revocation_data_in_pyhanko() {
+    // pyHanko simulates a validation 20 days from now: after the CRLs' (7 days) and the OCSP
+    // response's (1 day) next update, before the certificates expire (30 days). Only proof
+    // of existence from the document time-stamp can then show the revocation data was
+    // current when the signature was made. The EC signer's status is in an OCSP response:
+    // pyHanko 0.38's past validation finds no CRL for a certificate issued by an
+    // intermediate CA (`REVOCATION_OUT_OF_BOUNDS_NO_POE` with the RSA signer's CRL).
+    let dir = tempfile::tempdir().unwrap();
+    pki().write(dir.path(), &["root.crl", "inter.crl", "ec.ocsp"]);
+    let crls = [dir.path().join("root.crl"), dir.path().join("inter.crl")];
+    let revocation = SuppliedRevocation::from_files(&crls, &[dir.path().join("ec.ocsp")]).unwrap();
+    let tsa = TestTsa::new(pki());
+    let services = LevelServices {
+        timestamper: Some(&tsa),
+        revocation: Some(&revocation),
+        extra_certificates: &[],
+    };
+    for level in [PadesLevel::BLT, PadesLevel::BLTA] {
+        let mut pdf = minimal_pdf();
+        sign_pdf(
+            &mut pdf,
+            &request(level, Placement::Invisible),
+            &pki().key("ec"),
+            &services,
+            None,
+        )
+        .unwrap();
+        let path = dir.path().join(format!("{level}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        let indication = pyhanko_ades_indication(&path, dir.path(), 20);
+        if level == PadesLevel::BLTA {
+            assert_eq!(indication, "PASSED/OK\nevidence record: True\n");
+        } else {
+            // Without a document time-stamp, stale revocation data proves nothing.
+            assert!(!indication.starts_with("PASSED"), "{indication}");
+        }
     }
 }
 
