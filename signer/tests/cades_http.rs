@@ -43,6 +43,7 @@ fn state() -> SignState {
         extra_certificates: Arc::from([]),
         max_body_bytes: LIMIT,
         font: None,
+        captures: None,
     }
 }
 

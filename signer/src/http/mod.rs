@@ -149,9 +149,11 @@ impl Services {
         use anyhow::Context;
         let station = crate::station::Station::open(data, config)?;
         let archive_dir = data.join("archive");
-        let archive = station
-            .open_archive(&archive_dir)
-            .with_context(|| format!("cannot open the archive {}", archive_dir.display()))?;
+        let archive = Arc::new(
+            station
+                .open_archive(&archive_dir)
+                .with_context(|| format!("cannot open the archive {}", archive_dir.display()))?,
+        );
         let tokens = TokenStore::new(data);
         if let Some(path) = crate::tokens::create_initial_token(&tokens)? {
             tracing::info!(path = %path.display(), "first start: an API token was written here");
@@ -174,6 +176,7 @@ impl Services {
                     None
                 }
             },
+            captures: Some(Arc::clone(&archive)),
         };
         let verify_policy = Arc::new(verify_policy);
         let eds = Arc::new(crate::eds::Authenticator::new(
@@ -188,7 +191,7 @@ impl Services {
         Ok(Self {
             server: config.server.clone(),
             archive_limits: config.archive.clone(),
-            archive: Arc::new(archive),
+            archive,
             tokens: Arc::new(tokens),
             verify_policy,
             verify_limits: config.verify.clone(),

@@ -69,6 +69,9 @@ pub struct SignState {
     /// The font of visible PDF signatures' text; without one, visible PDF signatures are
     /// refused.
     pub font: Option<Arc<crate::pades::appearance::FontFile>>,
+    /// Where handwritten captures named by `POST /v1/sign/pdf` are archived; without one,
+    /// only inline pen data is accepted.
+    pub captures: Option<Arc<::archive::Archive>>,
 }
 
 impl fmt::Debug for SignState {

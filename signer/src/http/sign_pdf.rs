@@ -5,12 +5,14 @@
 //! the default, `B-T`, `B-LT`, `B-LTA`); the placement — `page` and `rect` (`x1,y1,x2,y2`,
 //! points) for a new visible field, `field` for an existing empty one, `next_free=true` for
 //! the document's next empty signature box, none of them for an invisible signature; `line`
-//! (repeatable: the appearance's text), `handwriting` (pen data JSON from the tablet),
-//! `certify` (`1`, `2` or `3`: DocMDP P), `reason`, `location`, `field_name`.
+//! (repeatable: the appearance's text), `handwriting` (pen data JSON from the tablet) or
+//! `capture` (the archive reference of pen data archived with `kind=handwriting`, see
+//! [`crate::pades::load_capture`]), `certify` (`1`, `2` or `3`: DocMDP P), `reason`, `location`, `field_name`.
 //!
 //! The answer is the signed PDF (`application/pdf`): the original bytes followed by the
 //! update(s). Errors as `POST /v1/sign/cms`, plus 400 for an unusable PDF or placement and
-//! 409 `locked` when the document's certification forbids another signature.
+//! 409 `locked` when the document's certification forbids another signature; 404
+//! `capture_not_found` for a capture reference the archive does not hold.
 
 use std::time::SystemTime;
 
@@ -23,7 +25,10 @@ use axum::response::{IntoResponse, Response};
 use super::sign::{SignError, SignState, key_for};
 use crate::cades::LevelServices;
 use crate::pades::appearance::PenData;
-use crate::pades::{Certification, PadesError, PadesLevel, PdfSignRequest, Placement, sign_pdf};
+use crate::pades::{
+    CaptureError, Certification, PadesError, PadesLevel, PdfSignRequest, Placement, load_capture,
+    sign_pdf,
+};
 
 /// `POST /v1/sign/pdf`.
 ///
@@ -58,7 +63,7 @@ pub async fn sign_pdf_route(
                 handwriting = Some(pen);
             }
             "key" | "level" | "page" | "rect" | "field" | "next_free" | "line" | "certify"
-            | "reason" | "location" | "field_name" => {
+            | "reason" | "location" | "field_name" | "capture" => {
                 let text = String::from_utf8(bytes.to_vec())
                     .map_err(|_| bad(format!("part {name:?} is not UTF-8 text")))?;
                 if name != "line" && options.iter().any(|(n, _)| *n == name) {
@@ -117,10 +122,23 @@ pub async fn sign_pdf_route(
         location: get("location").map(str::to_owned),
         signing_time: SystemTime::now(),
     };
+    let capture = match (get("capture"), &request.handwriting) {
+        (Some(_), Some(_)) => return Err(bad("give handwriting or capture, not both".into())),
+        (Some(reference), None) => Some(reference.to_owned()),
+        (None, _) => None,
+    };
+    let mut request = request;
     let key_name = get("key").map(str::to_owned);
     let source = key_for(&state, key_name, &headers).map_err(IntoResponse::into_response)?;
     let signer = state.clone();
     let outcome = tokio::task::spawn_blocking(move || {
+        if let Some(reference) = capture {
+            let archive = signer.captures.as_deref().ok_or_else(|| {
+                SignError::BadRequest("this service keeps no captures".to_owned())
+            })?;
+            let pen = load_capture(archive, &reference).map_err(PdfFailure::Capture)?;
+            request.handwriting = Some(pen);
+        }
         let key = source.open()?;
         let services = LevelServices {
             timestamper: signer.timestamper.as_deref(),
@@ -160,12 +178,25 @@ pub async fn sign_pdf_route(
 pub enum PdfFailure {
     /// As the PAdES signer reported it.
     Pades(PadesError),
+    /// The handwritten capture named could not be used.
+    Capture(CaptureError),
 }
 
 impl PdfFailure {
     /// Status, code, and whether the message may be sent.
     pub(crate) fn classify(&self) -> (StatusCode, &'static str, bool) {
-        let Self::Pades(e) = self;
+        let e = match self {
+            Self::Pades(e) => e,
+            Self::Capture(CaptureError::NotFound(_)) => {
+                return (StatusCode::NOT_FOUND, "capture_not_found", true);
+            }
+            // Read back altered, or the archive failing: the store's business, not the
+            // client's (logged in full).
+            Self::Capture(CaptureError::Archive(_)) => {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "internal", false);
+            }
+            Self::Capture(_) => return (StatusCode::BAD_REQUEST, "bad_request", true),
+        };
         match e {
             PadesError::Pdf(_) | PadesError::Placement(_) | PadesError::Appearance(_) => {
                 (StatusCode::BAD_REQUEST, "bad_request", true)

@@ -8,6 +8,7 @@
 //! paths, in a second update), B-LTA (plus a document time-stamp, in a third).
 
 pub mod appearance;
+mod capture;
 mod document;
 mod dss;
 mod file;
@@ -17,6 +18,7 @@ mod sign;
 mod signature;
 mod update;
 
+pub use self::capture::{CAPTURE_KIND, CaptureError, load_capture};
 pub use self::file::sign_pdf_file;
 pub use self::request::{Certification, PadesLevel, PdfSignRequest, Placement};
 pub use self::sign::{Signed, sign_pdf};

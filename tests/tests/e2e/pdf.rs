@@ -243,3 +243,102 @@ fn sign_pdf_over_http_fills_the_next_box_and_reports_errors() {
         assert!(text.contains(needle), "{needle}: {text}");
     }
 }
+
+/// Pen data archived with `kind=handwriting` is drawn by reference exactly as the same pen
+/// data sent inline; a reference to anything else, or to a capture altered on disk, is
+/// refused.
+#[test]
+fn a_capture_archived_over_http_is_drawn_by_reference() {
+    let server = DalelServer::start(&[]);
+    let agent = agent();
+    let pen = br#"{"width": 1000, "height": 400, "strokes": [[{"x": 100, "y": 300, "pressure": 0.6}, {"x": 400, "y": 80, "pressure": 0.9}, {"x": 900, "y": 320, "pressure": 0.5}]]}"#;
+    let archive = |kind: &str, body: &[u8]| -> String {
+        let mut response = agent
+            .post(&server.url(&format!("/v1/archive?kind={kind}")))
+            .header("Authorization", &server.bearer())
+            .header("Content-Type", "application/json")
+            .send(body)
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let receipt: serde_json::Value = response.body_mut().read_json().unwrap();
+        receipt["entry"]["blake3"].as_str().unwrap().to_owned()
+    };
+    let capture = archive("handwriting", pen);
+    let scan = archive("scan", b"{}");
+    let post = |parts: &[(&str, &[u8])]| {
+        let (content_type, body) = super::signing::multipart(parts);
+        let mut response = agent
+            .post(&server.url("/v1/sign/pdf"))
+            .header("Authorization", &server.bearer())
+            .header("Content-Type", &content_type)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send(&body[..])
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.body_mut().read_to_vec().unwrap())
+    };
+    let pdf = minimal_pdf();
+    let placed: [(&str, &[u8]); 3] = [("pdf", &pdf), ("page", b"1"), ("rect", b"300,100,520,190")];
+    let with = |extra: (&str, &[u8])| {
+        let mut parts = placed.to_vec();
+        parts.push(extra);
+        post(&parts)
+    };
+
+    let (status, inline) = with(("handwriting", pen));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&inline));
+    let (status, referenced) = with(("capture", capture.as_bytes()));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&referenced));
+    let dir = server.scratch();
+    let (inline_path, referenced_path) = (dir.join("inline.pdf"), dir.join("referenced.pdf"));
+    std::fs::write(&inline_path, &inline).unwrap();
+    std::fs::write(&referenced_path, &referenced).unwrap();
+    assert_pdfsig(&referenced_path, 1);
+    let inline_page = render(&inline_path, dir, "inline");
+    assert!(changed_box(&render_unsigned(dir), &inline_page).is_some());
+    assert!(
+        inline_page == render(&referenced_path, dir, "referenced"),
+        "the capture drew otherwise than the same pen data inline"
+    );
+
+    for (extra, status, needle) in [
+        (
+            ("capture", scan.as_bytes()),
+            400,
+            "not a handwritten capture",
+        ),
+        (("capture", &[b'a'; 64][..]), 404, "capture_not_found"),
+        (("capture", &b"yesterday"[..]), 400, "not an archive index"),
+    ] {
+        let (got, body) = with(extra);
+        let text = String::from_utf8_lossy(&body);
+        assert_eq!(got, status, "{text}");
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let mut both = placed.to_vec();
+    both.extend([("handwriting", &pen[..]), ("capture", capture.as_bytes())]);
+    let (got, body) = post(&both);
+    assert_eq!(got, 400, "{}", String::from_utf8_lossy(&body));
+
+    // A capture altered on disk is re-hashed on the way out and refused.
+    let blob = server
+        .data_dir()
+        .join("archive/blobs")
+        .join(&capture[..2])
+        .join(&capture[2..]);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    bytes[40] ^= 1;
+    std::fs::set_permissions(&blob, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::fs::write(&blob, &bytes).unwrap();
+    let (got, body) = with(("capture", capture.as_bytes()));
+    assert_eq!(got, 500, "{}", String::from_utf8_lossy(&body));
+}
+
+/// The unsigned `minimal_pdf`, rendered.
+fn render_unsigned(dir: &Path) -> image::RgbImage {
+    let path = dir.join("unsigned.pdf");
+    std::fs::write(&path, minimal_pdf()).unwrap();
+    render(&path, dir, "unsigned")
+}

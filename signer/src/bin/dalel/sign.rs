@@ -79,7 +79,7 @@ pub(crate) fn run_sign(data: &Path, config: &Config, command: SignCommand) -> an
         SignCommand::Cms(args) => args,
         SignCommand::Pdf(args) => {
             let station = Station::open(data, config)?;
-            return crate::sign_pdf::run(&station, args);
+            return crate::sign_pdf::run(data, &station, args);
         }
     };
     let station = Station::open(data, config)?;

@@ -1,17 +1,20 @@
 //! `dalel sign pdf FILE ...`: a PAdES signature (visible or not) added to a PDF as an
 //! incremental update, at B-B to B-LTA. Argument handling over `signer::pades`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::{Context as _, bail};
+use archive::Archive;
 use clap::Args;
 use signer::cades::LevelServices;
 use signer::keys::SignatureKey;
 use signer::keys::piv::PIV_PREFIX;
 use signer::pades::appearance::{FontFile, PenData};
-use signer::pades::{Certification, PadesLevel, PdfSignRequest, Placement, sign_pdf_file};
+use signer::pades::{
+    Certification, PadesLevel, PdfSignRequest, Placement, load_capture, sign_pdf_file,
+};
 use signer::station::Station;
 
 #[derive(Debug, Args)]
@@ -46,6 +49,10 @@ pub(crate) struct PdfArgs {
     /// of {x, y, pressure}).
     #[arg(long, value_name = "FILE")]
     handwriting: Option<PathBuf>,
+    /// The handwritten signature from pen data archived with `--kind handwriting`: its
+    /// archive index, BLAKE3 or SHA-256 (read back and re-hashed).
+    #[arg(long, value_name = "REF", conflicts_with = "handwriting")]
+    capture: Option<String>,
     /// Certify the document (first signature only): 1 no changes, 2 form filling and
     /// signing, 3 also annotations.
     #[arg(long, value_name = "P", value_parser = clap::value_parser!(u8).range(1..=3))]
@@ -79,7 +86,7 @@ pub(crate) fn parse_rect(s: &str) -> Result<[f32; 4], String> {
 }
 
 /// Runs `dalel sign pdf`.
-pub(crate) fn run(station: &Station, args: PdfArgs) -> anyhow::Result<()> {
+pub(crate) fn run(data: &Path, station: &Station, args: PdfArgs) -> anyhow::Result<()> {
     let name = args.key.as_deref().unwrap_or(&station.default_key);
     let key: Arc<dyn SignatureKey> = if name.starts_with(PIV_PREFIX) {
         Arc::new(crate::token_key::open_piv_key(name)?)
@@ -94,15 +101,19 @@ pub(crate) fn run(station: &Station, args: PdfArgs) -> anyhow::Result<()> {
         (None, false, Some(page), Some(rect)) => Placement::Rect { page, rect },
         _ => Placement::Invisible,
     };
-    let handwriting = match &args.handwriting {
-        Some(path) => {
+    let handwriting = match (&args.handwriting, &args.capture) {
+        (Some(path), _) => {
             let text =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             let pen: PenData = serde_json::from_slice(&text)
                 .with_context(|| format!("{} is not pen data", path.display()))?;
             Some(pen)
         }
-        None => None,
+        (None, Some(reference)) => {
+            let archive = Archive::open_with(&data.join("archive"), None)?;
+            Some(load_capture(&archive, reference)?)
+        }
+        (None, None) => None,
     };
     let request = PdfSignRequest {
         level: args.level,
