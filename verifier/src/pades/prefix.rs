@@ -10,7 +10,7 @@
 
 use std::io::{self, Read};
 use std::ops::Range;
-use std::sync::mpsc::{channel, sync_channel};
+use std::sync::mpsc::sync_channel;
 
 use sha2::{Digest as _, Sha256};
 
@@ -37,55 +37,76 @@ impl HashedPdf {
     }
 
     /// Reads `source` to its end, hashing each chunk on another thread while the next is
-    /// read. `expected` (the file's length, say) sizes the buffer up front; more than
-    /// `limit` bytes is an [`io::ErrorKind::FileTooLarge`] error.
+    /// read. `expected` (the file's length, say) sizes the buffer up front, and the bytes
+    /// are read straight into it; more than `limit` bytes is an
+    /// [`io::ErrorKind::FileTooLarge`] error.
     ///
     /// # Errors
     /// What reading `source` returns, or the limit.
     pub fn read(source: &mut dyn Read, expected: u64, limit: u64) -> io::Result<Self> {
-        std::thread::scope(|scope| {
-            let (tx, rx) = sync_channel::<Vec<u8>>(2);
-            // Hashed chunks come back to be read into again: fresh ones would each cost
-            // their page faults.
-            let (back_tx, back_rx) = channel::<Vec<u8>>();
-            let hasher = scope.spawn(move || {
-                let mut prefixes = Prefixes::new();
+        let too_large = || {
+            io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("more than {limit} bytes"),
+            )
+        };
+        // Zeroed on allocation by the system (fresh pages), so this costs nothing up front.
+        let mut all = vec![0u8; usize::try_from(expected.min(limit)).unwrap_or(0)];
+        let mut prefixes = Prefixes::new();
+        let filled = std::thread::scope(|scope| -> io::Result<usize> {
+            // Each chunk is lent to the hasher once read: disjoint parts of one buffer, no
+            // copy.
+            let (tx, rx) = sync_channel::<&[u8]>(4);
+            let hasher = scope.spawn(|| {
                 for chunk in rx {
-                    prefixes.update(&chunk);
-                    let _ = back_tx.send(chunk);
+                    prefixes.update(chunk);
                 }
-                prefixes
             });
-            let capacity = usize::try_from(expected.min(limit)).unwrap_or(0);
-            let mut all = Vec::with_capacity(capacity);
+            let mut rest: &mut [u8] = &mut all;
+            let mut filled = 0;
             let read = loop {
-                let mut chunk = back_rx
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-                chunk.clear();
-                match Read::take(&mut *source, CHUNK as u64).read_to_end(&mut chunk) {
-                    Ok(0) => break Ok(all),
-                    Ok(_) => {}
+                let take = rest.len().min(CHUNK);
+                if take == 0 {
+                    break Ok(());
+                }
+                let (chunk, tail) = std::mem::take(&mut rest).split_at_mut(take);
+                let n = match read_full(source, chunk) {
+                    Ok(n) => n,
                     Err(e) => break Err(e),
-                }
-                all.extend_from_slice(&chunk);
-                if all.len() as u64 > limit {
-                    break Err(io::Error::new(
-                        io::ErrorKind::FileTooLarge,
-                        format!("more than {limit} bytes"),
-                    ));
-                }
+                };
+                filled += n;
+                let chunk: &[u8] = chunk;
                 // The hasher only stops early by panicking, reported at the join.
-                let _ = tx.send(chunk);
+                let _ = tx.send(&chunk[..n]);
+                if n < take {
+                    break Ok(());
+                }
+                rest = tail;
             };
             drop(tx);
-            let prefixes = hasher
+            hasher
                 .join()
                 .map_err(|_| io::Error::other("the hashing thread panicked"))?;
-            Ok(Self {
-                bytes: read?,
-                prefixes,
-            })
+            read.map(|()| filled)
+        })?;
+        all.truncate(filled);
+        if filled as u64 == expected.min(limit) {
+            // Longer than expected (or grown since): the rest, hashed after.
+            let mut tail = Vec::new();
+            Read::take(
+                &mut *source,
+                limit.saturating_sub(filled as u64).saturating_add(1),
+            )
+            .read_to_end(&mut tail)?;
+            prefixes.update(&tail);
+            all.extend_from_slice(&tail);
+        }
+        if all.len() as u64 > limit {
+            return Err(too_large());
+        }
+        Ok(Self {
+            bytes: all,
+            prefixes,
         })
     }
 
@@ -116,6 +137,20 @@ impl HashedPdf {
         }
         Some(hasher.finalize().to_vec())
     }
+}
+
+/// Reads until `buf` is full or the source ends; how much was read.
+fn read_full(source: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match source.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// The running SHA-256 of a file and its state at every multiple of [`STEP`] bytes.
