@@ -17,8 +17,9 @@ use std::time::SystemTime;
 
 use cades_support::{TestTsa, pki};
 use signer::cades::{LevelServices, SuppliedRevocation};
+use signer::keys::SignatureKey;
 use signer::pades::appearance::FontFile;
-use signer::pades::{Certification, PadesLevel, PdfSignRequest, Placement, sign_pdf};
+use signer::pades::{Certification, PadesLevel, PdfSignRequest, Placement, Signed, sign_pdf};
 
 fn request(level: PadesLevel, placement: Placement) -> PdfSignRequest {
     PdfSignRequest {
@@ -36,6 +37,27 @@ fn request(level: PadesLevel, placement: Placement) -> PdfSignRequest {
         location: Some("Астана".into()),
         signing_time: SystemTime::now(),
     }
+}
+
+/// `minimal_pdf` signed invisibly at `level` by `key` and written to `dir/<level>.pdf`.
+fn sign_invisible(
+    level: PadesLevel,
+    key: &dyn SignatureKey,
+    services: &LevelServices<'_>,
+    dir: &Path,
+) -> (PathBuf, Vec<u8>, Signed) {
+    let mut pdf = minimal_pdf();
+    let signed = sign_pdf(
+        &mut pdf,
+        &request(level, Placement::Invisible),
+        key,
+        services,
+        None,
+    )
+    .unwrap();
+    let path = dir.join(format!("{level}.pdf"));
+    std::fs::write(&path, &pdf).unwrap();
+    (path, pdf, signed)
 }
 
 fn font() -> FontFile {
@@ -76,20 +98,15 @@ fn ours_validate(pdf: &[u8], signatures: usize) {
     );
 }
 
-/// `pyhanko sign validate` of the file's signatures, with the PKI's root trusted: each
-/// field named must be reported valid, trusted and intact.
-fn pyhanko_validate(path: &Path, dir: &Path, fields: &[&str]) {
+/// `pyhanko sign <command> [options] --pretty-print --trust-replace --trust ROOT FILE`,
+/// with the PKI's root written into `dir`: whether it succeeded, and all it printed.
+fn run_pyhanko(command: &str, options: &[&str], path: &Path, dir: &Path) -> (bool, String) {
     let root = dir.join("root.pem");
     std::fs::write(&root, pki().file("root.pem")).unwrap();
     let out = Command::new(pyhanko())
-        .args([
-            "sign",
-            "validate",
-            "--no-revocation-check",
-            "--pretty-print",
-            "--trust-replace",
-            "--trust",
-        ])
+        .args(["sign", command])
+        .args(options)
+        .args(["--pretty-print", "--trust-replace", "--trust"])
         .arg(&root)
         .arg(path)
         .output()
@@ -99,7 +116,14 @@ fn pyhanko_validate(path: &Path, dir: &Path, fields: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "pyhanko: {text}");
+    (out.status.success(), text)
+}
+
+/// `pyhanko sign validate` of the file's signatures, with the PKI's root trusted: each
+/// field named must be reported valid, trusted and intact.
+fn pyhanko_validate(path: &Path, dir: &Path, fields: &[&str]) {
+    let (ok, text) = run_pyhanko("validate", &["--no-revocation-check"], path, dir);
+    assert!(ok, "pyhanko: {text}");
     for field in fields {
         assert!(text.contains(field), "{field}: {text}");
     }
@@ -120,26 +144,7 @@ fn pyhanko_validate(path: &Path, dir: &Path, fields: &[&str]) {
 /// data pyHanko can find is what the PDF embeds (its DSS): nothing is fetched. Returns
 /// whether pyHanko accepted every signature, and what it printed (its log included).
 fn pyhanko_ltv(path: &Path, dir: &Path) -> (bool, String) {
-    let root = dir.join("root.pem");
-    std::fs::write(&root, pki().file("root.pem")).unwrap();
-    let out = Command::new(pyhanko())
-        .args([
-            "sign",
-            "adesverify",
-            "--pretty-print",
-            "--trust-replace",
-            "--trust",
-        ])
-        .arg(&root)
-        .arg(path)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    run_pyhanko("adesverify", &[], path, dir)
 }
 
 /// [`pyhanko_ltv`] must judge the signature in `field` valid and trusted, its signature
@@ -353,18 +358,8 @@ fn b_lt_and_b_lta_validate_in_pyhanko() {
         extra_certificates: &[],
     };
     for level in [PadesLevel::BLT, PadesLevel::BLTA] {
-        let mut pdf = minimal_pdf();
-        let signed = sign_pdf(
-            &mut pdf,
-            &request(level, Placement::Invisible),
-            &pki().key("rsa"),
-            &services,
-            None,
-        )
-        .unwrap();
+        let (path, pdf, signed) = sign_invisible(level, &pki().key("rsa"), &services, dir.path());
         assert_eq!(signed.updates, if level == PadesLevel::BLT { 2 } else { 3 });
-        let path = dir.path().join(format!("{level}.pdf"));
-        std::fs::write(&path, &pdf).unwrap();
         // pdfsig lists the document time-stamp but cannot validate one.
         pdfsig(&path, 1);
         pyhanko_validate(&path, dir.path(), &[&signed.field]);
@@ -381,17 +376,7 @@ fn b_lt_and_b_lta_validate_in_pyhanko() {
     // Without the DSS (B-B, B-T) the same validation finds no revocation information: the
     // checks above hold because of what B-LT adds.
     for level in [PadesLevel::BB, PadesLevel::BT] {
-        let mut pdf = minimal_pdf();
-        sign_pdf(
-            &mut pdf,
-            &request(level, Placement::Invisible),
-            &pki().key("rsa"),
-            &services,
-            None,
-        )
-        .unwrap();
-        let path = dir.path().join(format!("{level}.pdf"));
-        std::fs::write(&path, &pdf).unwrap();
+        let (path, ..) = sign_invisible(level, &pki().key("rsa"), &services, dir.path());
         let (ok, text) = pyhanko_ltv(&path, dir.path());
         assert!(!ok, "{level}: {text}");
         for line in [
@@ -423,17 +408,7 @@ fn b_lta_outlives_its_revocation_data_in_pyhanko() {
         extra_certificates: &[],
     };
     for level in [PadesLevel::BLT, PadesLevel::BLTA] {
-        let mut pdf = minimal_pdf();
-        sign_pdf(
-            &mut pdf,
-            &request(level, Placement::Invisible),
-            &pki().key("ec"),
-            &services,
-            None,
-        )
-        .unwrap();
-        let path = dir.path().join(format!("{level}.pdf"));
-        std::fs::write(&path, &pdf).unwrap();
+        let (path, ..) = sign_invisible(level, &pki().key("ec"), &services, dir.path());
         let indication = pyhanko_ades_indication(&path, dir.path(), 20);
         if level == PadesLevel::BLTA {
             assert_eq!(indication, "PASSED/OK\nevidence record: True\n");

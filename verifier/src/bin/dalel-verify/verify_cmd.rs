@@ -101,28 +101,25 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> ExitCode {
         Input::Pdf(pdf) => return run_pdf(&pdf, &policy, json),
         Input::Other(bytes) => bytes,
     };
-    let report = match validate(&input, data.as_deref(), &policy) {
-        Ok(report) => report,
-        Err(e) => {
-            // Not a signature at all: as invalid as evidence gets.
-            println!("TOTAL-FAILED / FORMAT_FAILURE\n{e}");
-            return ExitCode::from(1);
-        }
-    };
-    if json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => return usage_exit(&Usage(format!("cannot render the report: {e}"))),
-        }
-    } else {
-        print!("{}", render_text(&report));
-    }
-    exit(report.indication)
+    let report = validate(&input, data.as_deref(), &policy);
+    print_report(report, |r| r.indication, render_text, json)
 }
 
 /// The PDF form: every signature of the file.
 fn run_pdf(input: &HashedPdf, policy: &ValidationPolicy, json: bool) -> ExitCode {
-    let report = match validate_hashed_pdf(input, policy, Limits::default()) {
+    let report = validate_hashed_pdf(input, policy, Limits::default());
+    print_report(report, |r| r.indication, render_pdf_text, json)
+}
+
+/// Prints a report as JSON or text and exits by its indication; input that is not a
+/// signature at all is as invalid as evidence gets.
+fn print_report<R: serde::Serialize, E: std::fmt::Display>(
+    report: Result<R, E>,
+    indication: impl Fn(&R) -> Indication,
+    text: impl Fn(&R) -> String,
+    json: bool,
+) -> ExitCode {
+    let report = match report {
         Ok(report) => report,
         Err(e) => {
             println!("TOTAL-FAILED / FORMAT_FAILURE\n{e}");
@@ -135,9 +132,9 @@ fn run_pdf(input: &HashedPdf, policy: &ValidationPolicy, json: bool) -> ExitCode
             Err(e) => return usage_exit(&Usage(format!("cannot render the report: {e}"))),
         }
     } else {
-        print!("{}", render_pdf_text(&report));
+        print!("{}", text(&report));
     }
-    exit(report.indication)
+    exit(indication(&report))
 }
 
 fn exit(indication: Indication) -> ExitCode {
