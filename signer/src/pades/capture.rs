@@ -82,10 +82,16 @@ pub fn load_capture(archive: &Archive, reference: &str) -> Result<PenData, Captu
             size: entry.size,
         });
     }
-    let mut bytes = Vec::new();
+    // Bounded by the entry's size: a blob swapped on disk for a huge file is not read
+    // into memory before its digest is found wrong.
+    let mut bytes = Bounded {
+        bytes: Vec::new(),
+        limit: entry.size,
+    };
     archive
         .copy_to(index, &mut bytes)
         .map_err(CaptureError::Archive)?;
+    let bytes = bytes.bytes;
     let pen: PenData = serde_json::from_slice(&bytes).map_err(|e| CaptureError::NotPenData {
         index,
         why: e.to_string(),
@@ -96,4 +102,26 @@ pub fn load_capture(archive: &Archive, reference: &str) -> Result<PenData, Captu
             why: e.to_string(),
         })?;
     Ok(pen)
+}
+
+/// A buffer that refuses to grow past `limit` bytes.
+struct Bounded {
+    bytes: Vec<u8>,
+    limit: u64,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() as u64 + buf.len() as u64 > self.limit {
+            return Err(std::io::Error::other(
+                "the stored capture is longer than its entry says",
+            ));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use super::report::{PdfSignature, PdfValidationReport, Severity};
-use crate::validation::text::{checks_text, indication, signature_details, sub, timestamp_text};
+use crate::validation::text::{
+    checks_text, indication, signature_details, sub, timestamp_text, trust_text,
+};
 
 /// The report as text for people: the verdict first, then each signature (what it covers,
 /// its checks, its signer, what changed after it), the revisions and the anomalies.
@@ -27,18 +29,7 @@ pub fn render_pdf_text(report: &PdfValidationReport) -> String {
         report.revisions.len(),
         report.signatures.len()
     );
-    if report.trust.anchors.is_empty() {
-        let _ = writeln!(out, "trusted: nothing (no trust anchor configured)");
-    }
-    for anchor in &report.trust.anchors {
-        let _ = writeln!(out, "trusted: {anchor}");
-    }
-    if let Some(note) = &report.trust.note {
-        let _ = writeln!(out, "note: {note}");
-    }
-    if !report.trust.revocation_checked {
-        let _ = writeln!(out, "note: revocation was NOT checked");
-    }
+    trust_text(&mut out, &report.trust);
     for signature in &report.signatures {
         signature_text(&mut out, signature);
     }

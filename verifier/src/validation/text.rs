@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::report::{
     CertificateSummary, CheckRecord, CheckStatus, SignatureValidation, TimestampValidation,
-    ValidationReport,
+    TrustSummary, ValidationReport,
 };
 use crate::report::{Indication, SubIndication};
 
@@ -23,18 +23,7 @@ pub fn render_text(report: &ValidationReport) -> String {
         "input: {} ({} bytes, SHA-256 {})",
         report.input.kind, report.input.size, report.input.sha256
     );
-    if report.trust.anchors.is_empty() {
-        let _ = writeln!(out, "trusted: nothing (no trust anchor configured)");
-    }
-    for anchor in &report.trust.anchors {
-        let _ = writeln!(out, "trusted: {anchor}");
-    }
-    if let Some(note) = &report.trust.note {
-        let _ = writeln!(out, "note: {note}");
-    }
-    if !report.trust.revocation_checked {
-        let _ = writeln!(out, "note: revocation was NOT checked");
-    }
+    trust_text(&mut out, &report.trust);
     for signature in &report.signatures {
         signature_text(&mut out, signature);
     }
@@ -43,6 +32,22 @@ pub fn render_text(report: &ValidationReport) -> String {
         timestamp_text(&mut out, ts, "  ");
     }
     out
+}
+
+/// What the report trusted, and whether revocation was checked.
+pub(crate) fn trust_text(out: &mut String, trust: &TrustSummary) {
+    if trust.anchors.is_empty() {
+        let _ = writeln!(out, "trusted: nothing (no trust anchor configured)");
+    }
+    for anchor in &trust.anchors {
+        let _ = writeln!(out, "trusted: {anchor}");
+    }
+    if let Some(note) = &trust.note {
+        let _ = writeln!(out, "note: {note}");
+    }
+    if !trust.revocation_checked {
+        let _ = writeln!(out, "note: revocation was NOT checked");
+    }
 }
 
 fn signature_text(out: &mut String, s: &SignatureValidation) {
