@@ -421,26 +421,17 @@ fn b_lta_outlives_its_revocation_data_in_pyhanko() {
 
 #[test]
 fn a_document_certified_with_no_changes_refuses_another_signature() {
+    // An invisible B-B signature by the PKI's key `key`.
+    let sign_bb = |pdf: &mut Vec<u8>, req: &PdfSignRequest, key: &str| {
+        sign_pdf(pdf, req, &pki().key(key), &LevelServices::default(), None)
+    };
+    let plain = request(PadesLevel::BB, Placement::Invisible);
     let mut pdf = minimal_pdf();
     let mut req = request(PadesLevel::BB, Placement::Invisible);
     req.certify = Some(Certification::NoChanges);
-    sign_pdf(
-        &mut pdf,
-        &req,
-        &pki().key("ec"),
-        &LevelServices::default(),
-        None,
-    )
-    .unwrap();
+    sign_bb(&mut pdf, &req, "ec").unwrap();
     let before = pdf.clone();
-    let error = sign_pdf(
-        &mut pdf,
-        &request(PadesLevel::BB, Placement::Invisible),
-        &pki().key("rsa"),
-        &LevelServices::default(),
-        None,
-    )
-    .unwrap_err();
+    let error = sign_bb(&mut pdf, &plain, "rsa").unwrap_err();
     assert!(
         matches!(error, signer::pades::PadesError::Locked(_)),
         "{error}"
@@ -451,13 +442,6 @@ fn a_document_certified_with_no_changes_refuses_another_signature() {
     );
     // Garbage is refused with a clear error, and never panics.
     let mut garbage = b"%PDF-1.7\nnot really".to_vec();
-    let error = sign_pdf(
-        &mut garbage,
-        &request(PadesLevel::BB, Placement::Invisible),
-        &pki().key("ec"),
-        &LevelServices::default(),
-        None,
-    )
-    .unwrap_err();
+    let error = sign_bb(&mut garbage, &plain, "ec").unwrap_err();
     assert!(error.to_string().contains("not a usable PDF"), "{error}");
 }
