@@ -9,12 +9,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::digest::{CopyError, copy_and_hash_write_behind};
+use crate::digest::CopyError;
 use crate::durable::FileError;
 use crate::durable::sync_dir;
 use crate::entry::Digests;
-use crate::splice::copy_and_hash_file;
-use crate::writeback::WriteBehind;
+use crate::ingest::{Source, ingest};
 
 /// Why a blob operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -138,9 +137,7 @@ impl FsBlobStore {
     fn temp_file(&self) -> Result<(File, TempFile), BlobError> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let path = self.tmp.join(format!("{}-{n}", std::process::id()));
-        // Readable too: a file copied in by the kernel is hashed from the copy.
         let file = OpenOptions::new()
-            .read(true)
             .write(true)
             .create_new(true)
             .open(&path)
@@ -187,7 +184,7 @@ impl FsBlobStore {
 
 impl BlobStore for FsBlobStore {
     fn put(&self, content: &mut dyn Read, limit: Option<u64>) -> Result<Digests, BlobError> {
-        self.store(|file| copy_and_hash_write_behind(content, &mut WriteBehind::new(file), limit))
+        self.store(|file| ingest(Source::Stream(content), file, limit, &|_| {}))
     }
 
     fn put_file(
@@ -196,20 +193,7 @@ impl BlobStore for FsBlobStore {
         limit: Option<u64>,
         progress: &dyn Fn(u64),
     ) -> Result<Digests, BlobError> {
-        self.store(
-            |file| match copy_and_hash_file(source, file, limit, progress)? {
-                Some(digests) => Ok(digests),
-                // The kernel cannot copy this one: through memory, from the start.
-                None => {
-                    let mut reader = Progress {
-                        inner: source,
-                        done: 0,
-                        progress,
-                    };
-                    copy_and_hash_write_behind(&mut reader, &mut WriteBehind::new(file), limit)
-                }
-            },
-        )
+        self.store(|file| ingest(Source::File(source), file, limit, progress))
     }
 
     fn open(&self, blake3: &[u8; 32]) -> Result<Box<dyn Read + Send>, BlobError> {

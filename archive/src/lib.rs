@@ -10,13 +10,12 @@ pub mod checkpoint;
 pub mod digest;
 pub mod durable;
 pub mod entry;
+mod ingest;
 pub mod log;
-mod splice;
 pub mod store;
 pub mod tiles;
 pub mod timestamp;
 pub mod tree;
-mod writeback;
 
 pub use audit::{AuditReport, Discrepancy};
 pub use entry::{Description, Digests, Entry};

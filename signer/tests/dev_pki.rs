@@ -150,3 +150,33 @@ fn a_damaged_pki_is_an_error_not_a_new_one() {
     assert!(error.contains("refused"), "{error}");
     assert!(!error.contains("not the passphrase"), "{error}");
 }
+
+#[test]
+fn the_authority_alone_opens_the_same_key_and_leaves_the_crl_alone() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("pki");
+    // On a fresh data directory it creates the whole PKI, as the full open would.
+    let (tsa, state) = DevPki::open_tsa(&dir).unwrap();
+    assert_eq!(state, dir.join(dev_pki::TSA_STATE));
+    let pki = DevPki::open_or_create(&dir).unwrap();
+    assert_eq!(tsa.certificate_chain(), pki.tsa().certificate_chain());
+    // And it is the private key of that certificate.
+    let digest: [u8; 32] = Sha256::digest(b"checkpoint").into();
+    let signature = tsa.sign_digest(&digest).unwrap();
+    let algorithm =
+        SignatureAlgorithm::from_identifier(&tsa.algorithm().signature_algorithm()).unwrap();
+    let spki = pki.tsa().certificate_chain()[0]
+        .tbs_certificate()
+        .subject_public_key_info()
+        .clone();
+    PublicKey::from_spki(&spki)
+        .unwrap()
+        .verify_prehashed(&algorithm, &digest, &signature)
+        .unwrap();
+
+    let crl = dir.join(dev_pki::ROOT_CRL);
+    let issued = std::fs::read(&crl).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    DevPki::open_tsa(&dir).unwrap();
+    assert_eq!(std::fs::read(&crl).unwrap(), issued, "no new CRL is issued");
+}

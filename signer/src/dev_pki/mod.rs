@@ -116,14 +116,7 @@ impl DevPki {
     /// A [`DevPkiError`] naming the file or step that failed.
     pub fn open_or_create(dir: &Path) -> Result<Self, DevPkiError> {
         let now = SystemTime::now();
-        // The directory appears whole (see the module docs): if it is there, it is opened,
-        // and a file that cannot be read is an error, never a reason to make a new PKI.
-        match fs::symlink_metadata(dir) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(dir, now)?,
-            Err(e) => return Err(DevPkiError::io("cannot open", dir)(e)),
-        }
-        let passphrase = Secret::from_file(&dir.join(PASSPHRASE), "passphrase")?;
+        let passphrase = ensure(dir, now)?;
         let root = crate::keys::read_certificate_chain(&dir.join(ROOT_CERT))?
             .into_iter()
             .next()
@@ -131,11 +124,8 @@ impl DevPki {
                 path: dir.join(ROOT_CERT),
                 reason: "no certificate".to_owned(),
             })?;
-        let open = |name: &str, key: &str, chain: &str| {
-            SoftwareKey::open(name, &dir.join(key), &dir.join(chain), &passphrase).map(Arc::new)
-        };
-        let seal = open("seal", SEAL_KEY, SEAL_CHAIN)?;
-        let tsa = open("tsa", TSA_KEY, TSA_CHAIN)?;
+        let seal = open_key(dir, "seal", SEAL_KEY, SEAL_CHAIN, &passphrase)?;
+        let tsa = open_key(dir, "tsa", TSA_KEY, TSA_CHAIN, &passphrase)?;
         let root_key = signing_key(&software::read_encrypted_pkcs8(
             &dir.join(ROOT_KEY),
             &passphrase,
@@ -150,6 +140,18 @@ impl DevPki {
             seal,
             tsa,
         })
+    }
+
+    /// Opens only the time-stamp authority's key of the PKI in `dir` (creating the PKI first
+    /// if it does not exist), with the directory of its state: what time-stamping needs,
+    /// without decrypting the other keys or issuing a CRL.
+    ///
+    /// # Errors
+    /// As [`Self::open_or_create`].
+    pub fn open_tsa(dir: &Path) -> Result<(Arc<SoftwareKey>, PathBuf), DevPkiError> {
+        let passphrase = ensure(dir, SystemTime::now())?;
+        let tsa = open_key(dir, "tsa", TSA_KEY, TSA_CHAIN, &passphrase)?;
+        Ok((tsa, dir.join(TSA_STATE)))
     }
 
     /// The root certificate: the trust anchor of everything the PKI issues.
@@ -181,6 +183,29 @@ impl DevPki {
     pub fn tsa_state_dir(&self) -> PathBuf {
         self.dir.join(TSA_STATE)
     }
+}
+
+/// Creates the PKI in `dir` if there is none, and reads its passphrase.
+fn ensure(dir: &Path, now: SystemTime) -> Result<Secret, DevPkiError> {
+    // The directory appears whole (see the module docs): if it is there, it is opened,
+    // and a file that cannot be read is an error, never a reason to make a new PKI.
+    match fs::symlink_metadata(dir) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(dir, now)?,
+        Err(e) => return Err(DevPkiError::io("cannot open", dir)(e)),
+    }
+    Ok(Secret::from_file(&dir.join(PASSPHRASE), "passphrase")?)
+}
+
+/// Decrypts the key `key` of the PKI in `dir`, with its chain `chain`.
+fn open_key(
+    dir: &Path,
+    name: &str,
+    key: &str,
+    chain: &str,
+    passphrase: &Secret,
+) -> Result<Arc<SoftwareKey>, DevPkiError> {
+    Ok(SoftwareKey::open(name, &dir.join(key), &dir.join(chain), passphrase).map(Arc::new)?)
 }
 
 fn signing_key(pkcs8_der: &[u8]) -> Result<SigningKey, DevPkiError> {

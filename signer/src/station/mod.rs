@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use const_oid::ObjectIdentifier;
-use der::Encode as _;
 use verifier::path::{TrustAnchor, parse_certificates};
 use verifier::revocation::NetworkOptions;
 use verifier::validation::ValidationPolicy;
@@ -97,28 +96,11 @@ impl Station {
             );
         }
 
-        let mut tsa_key = None;
-        let authority = if config.tsa.enabled {
-            let (key, state): (Arc<dyn SignatureKey>, PathBuf) = match (&config.tsa.key, &dev_pki) {
-                (Some(key), _) => (open_key("tsa", key)?, data.join(TSA_STATE_DIR)),
-                (None, Some(dev)) => (dev.tsa(), dev.tsa_state_dir()),
-                (None, None) => anyhow::bail!("[tsa] has no key"),
-            };
-            let policy = ObjectIdentifier::new(&config.tsa.policy)
-                .with_context(|| format!("[tsa] policy `{}`", config.tsa.policy))?;
-            let mut settings = AuthoritySettings::new(policy);
-            settings.accuracy = config.tsa.accuracy;
-            tsa_key = Some(Arc::clone(&key));
-            let authority = Authority::open(&state, key, settings).with_context(|| {
-                format!(
-                    "cannot open the time-stamp authority in {}",
-                    state.display()
-                )
-            })?;
-            Some(Arc::new(authority))
-        } else {
-            None
-        };
+        let local = local_authority(data, config, || match &dev_pki {
+            Some(dev) => Ok((dev.tsa() as Arc<dyn SignatureKey>, dev.tsa_state_dir())),
+            None => anyhow::bail!("[tsa] has no key"),
+        })?;
+        let (authority, tsa_key) = local.unzip();
         let timestamper = timestamper(config, authority.as_ref())?;
 
         let revocation: Arc<dyn RevocationValues> = if config.signing.network {
@@ -169,21 +151,31 @@ impl Station {
     /// Where the archive's checkpoints get their time-stamps: [`Self::timestamper`], if any.
     #[must_use]
     pub fn archive_stamps(&self) -> Option<Box<dyn archive::timestamp::TimestampSource>> {
-        let timestamper = Arc::clone(self.timestamper.as_ref()?);
-        let certificates = self
-            .tsa_key
-            .as_ref()
-            .map(|k| {
-                k.certificate_chain()
-                    .iter()
-                    .filter_map(|c| c.to_der().ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        Some(Box::new(ArchiveStamps {
-            timestamper,
-            certificates,
-        }))
+        Some(ArchiveStamps::boxed(
+            self.timestamper.as_ref()?,
+            self.tsa_key.as_ref(),
+        ))
+    }
+
+    /// What [`Self::archive_stamps`] returns, opening only the time-stamping part of the
+    /// station: the local authority's key alone is decrypted (scrypt), not the signing keys
+    /// or the development root, and no CRL is issued. `dalel archive put` uses it.
+    ///
+    /// # Errors
+    /// As [`Self::open`], for the `[tsa]` part.
+    pub fn open_archive_stamps(
+        data: &Path,
+        config: &Config,
+    ) -> anyhow::Result<Option<Box<dyn archive::timestamp::TimestampSource>>> {
+        let local = local_authority(data, config, || {
+            let dir = data.join(PKI_DIR);
+            let (key, state) = DevPki::open_tsa(&dir)
+                .with_context(|| format!("cannot open the development PKI {}", dir.display()))?;
+            Ok((key as Arc<dyn SignatureKey>, state))
+        })?;
+        let (authority, tsa_key) = local.unzip();
+        let timestamper = timestamper(config, authority.as_ref())?;
+        Ok(timestamper.map(|t| ArchiveStamps::boxed(&t, tsa_key.as_ref())))
     }
 
     /// Opens the archive in `dir` with its checkpoints time-stamped by [`Self::timestamper`].
@@ -193,6 +185,36 @@ impl Station {
     pub fn open_archive(&self, dir: &Path) -> Result<archive::Archive, archive::ArchiveError> {
         archive::Archive::open_with(dir, self.archive_stamps())
     }
+}
+
+/// The local time-stamp authority and its key.
+type LocalAuthority = (Arc<Authority>, Arc<dyn SignatureKey>);
+
+/// The local authority and its key when `[tsa] enabled`: the configured key, or else the
+/// development PKI's with its state directory, from `dev_tsa`.
+fn local_authority(
+    data: &Path,
+    config: &Config,
+    dev_tsa: impl FnOnce() -> anyhow::Result<(Arc<dyn SignatureKey>, PathBuf)>,
+) -> anyhow::Result<Option<LocalAuthority>> {
+    if !config.tsa.enabled {
+        return Ok(None);
+    }
+    let (key, state) = match &config.tsa.key {
+        Some(key) => (open_key("tsa", key)?, data.join(TSA_STATE_DIR)),
+        None => dev_tsa()?,
+    };
+    let policy = ObjectIdentifier::new(&config.tsa.policy)
+        .with_context(|| format!("[tsa] policy `{}`", config.tsa.policy))?;
+    let mut settings = AuthoritySettings::new(policy);
+    settings.accuracy = config.tsa.accuracy;
+    let authority = Authority::open(&state, Arc::clone(&key), settings).with_context(|| {
+        format!(
+            "cannot open the time-stamp authority in {}",
+            state.display()
+        )
+    })?;
+    Ok(Some((Arc::new(authority), key)))
 }
 
 fn open_key(name: &str, config: &KeyConfig) -> anyhow::Result<Arc<dyn SignatureKey>> {

@@ -5,12 +5,36 @@ use std::thread::JoinHandle;
 
 use archive::timestamp::{TimestampError, TimestampSource};
 
+use der::Encode as _;
+
+use crate::keys::SignatureKey;
 use crate::tsa::Timestamper;
 
 /// The archive's view of a [`Timestamper`].
 pub(super) struct ArchiveStamps {
     pub(super) timestamper: Arc<dyn Timestamper>,
     pub(super) certificates: Vec<Vec<u8>>,
+}
+
+impl ArchiveStamps {
+    /// Stamps from `timestamper`, offering the local authority's chain (from `tsa_key`).
+    pub(super) fn boxed(
+        timestamper: &Arc<dyn Timestamper>,
+        tsa_key: Option<&Arc<dyn SignatureKey>>,
+    ) -> Box<dyn TimestampSource> {
+        let certificates = tsa_key
+            .map(|k| {
+                k.certificate_chain()
+                    .iter()
+                    .filter_map(|c| c.to_der().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Box::new(Self {
+            timestamper: Arc::clone(timestamper),
+            certificates,
+        })
+    }
 }
 
 impl TimestampSource for ArchiveStamps {

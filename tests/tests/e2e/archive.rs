@@ -400,8 +400,8 @@ fn a_station_that_cannot_open_leaves_the_put_archived_and_unstamped() {
     let config = dir.path().join("dalel.toml");
     std::fs::write(
         &config,
-        "[signing.keys.seal]\nkind = \"software\"\nkey = \"/nonexistent/seal.p8\"\n\
-         chain = \"/nonexistent/seal.pem\"\npassphrase = { file = \"/nonexistent/pass\" }\n",
+        "[tsa.key]\nkind = \"software\"\nkey = \"/nonexistent/tsa.p8\"\n\
+         chain = \"/nonexistent/tsa.pem\"\npassphrase = { file = \"/nonexistent/pass\" }\n",
     )
     .unwrap();
     let file = dir.path().join("item");
@@ -425,7 +425,7 @@ fn a_station_that_cannot_open_leaves_the_put_archived_and_unstamped() {
     assert!(
         stderr.contains("archived")
             && stderr.contains("not time-stamped")
-            && stderr.contains("key `seal`"),
+            && stderr.contains("key `tsa`"),
         "{stderr}"
     );
     let receipt: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();

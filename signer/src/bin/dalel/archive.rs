@@ -79,7 +79,7 @@ pub(crate) fn run(
         ArchiveCommand::Put(_) if station::stamps_with(config) => {
             let (data, config) = (data.to_owned(), config.clone());
             let stamps =
-                DeferredStamps::spawn(move || Ok(Station::open(&data, &config)?.archive_stamps()));
+                DeferredStamps::spawn(move || Station::open_archive_stamps(&data, &config));
             station = Some(Arc::clone(&stamps));
             Archive::open_with(&dir, Some(stamps.source()))?
         }
