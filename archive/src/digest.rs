@@ -120,11 +120,26 @@ fn pump(
 
 /// Reads up to [`CHUNK`] bytes into `buf`, fewer only at end of input.
 ///
-/// `read_to_end` grows the buffer with what arrives: a small blob costs a small buffer, not
-/// a zeroed megabyte (an audit re-hashes every blob, most of them small).
+/// A new buffer grows with what arrives (`read_to_end`): a small blob costs a small buffer,
+/// not a zeroed megabyte (an audit re-hashes every blob, most of them small). A buffer that
+/// once held a whole chunk is refilled in place, one read call per chunk where the source
+/// allows.
 fn read_chunk(source: &mut dyn Read, buf: &mut Vec<u8>) -> io::Result<()> {
-    buf.clear();
-    source.take(CHUNK as u64).read_to_end(buf)?;
+    if buf.len() != CHUNK {
+        buf.clear();
+        source.take(CHUNK as u64).read_to_end(buf)?;
+        return Ok(());
+    }
+    let mut filled = 0;
+    while filled < CHUNK {
+        match source.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
     Ok(())
 }
 
@@ -150,7 +165,17 @@ mod tests {
 
     #[test]
     fn digests_match_single_pass_hashes() {
-        for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17] {
+        // The last two reuse buffers, refilled in place.
+        for len in [
+            0,
+            1,
+            CHUNK - 1,
+            CHUNK,
+            CHUNK + 1,
+            3 * CHUNK + 17,
+            (POOL + 3) * CHUNK,
+            (POOL + 3) * CHUNK + 5,
+        ] {
             let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
             let mut out = Vec::new();
             let d = copy_and_hash(&mut data.as_slice(), Some(&mut out), None).unwrap();

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{self, IoSliceMut};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, MetadataExt};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rustix::fs::{Advice, FallocateFlags, Mode, OFlags};
 use rustix::io::{Errno, ReadWriteFlags};
@@ -95,6 +95,22 @@ fn reopen_direct(file: &File) -> Option<File> {
 pub(super) struct Dest<'a> {
     file: &'a File,
     direct: AtomicBool,
+    /// Bytes written directly so far.
+    written: AtomicU64,
+}
+
+/// How far the direct writes have got: the bytes written before and after one write.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Written {
+    before: u64,
+    after: u64,
+}
+
+impl Written {
+    /// Whether this write took the total past a multiple of `step`.
+    pub(super) fn passes(self, step: u64) -> bool {
+        self.before / step != self.after / step
+    }
 }
 
 impl<'a> Dest<'a> {
@@ -107,6 +123,7 @@ impl<'a> Dest<'a> {
         Self {
             file,
             direct: AtomicBool::new(direct),
+            written: AtomicU64::new(0),
         }
     }
 
@@ -125,11 +142,20 @@ impl<'a> Dest<'a> {
         }
     }
 
-    /// Writes `data` at `offset`. `padded` is `data` followed by zeros up to a multiple of
+    /// Writes `data` at `offset`, returning how far the direct writes have got (nowhere,
+    /// through the page cache). `padded` is `data` followed by zeros up to a multiple of
     /// the direct I/O alignment; it is what a direct write sends (see [`Self::finish`]).
-    pub(super) fn write(&self, data: &[u8], padded: &[u8], offset: u64) -> io::Result<()> {
+    pub(super) fn write(&self, data: &[u8], padded: &[u8], offset: u64) -> io::Result<Written> {
         if self.is_direct() {
             match self.file.write_all_at(padded, offset) {
+                Ok(()) => {
+                    let n = data.len() as u64;
+                    let before = self.written.fetch_add(n, Ordering::Relaxed);
+                    return Ok(Written {
+                        before,
+                        after: before + n,
+                    });
+                }
                 Err(e) if e.raw_os_error() == Some(Errno::INVAL.raw_os_error()) => {
                     // Refused after all: the page cache takes this write and the rest.
                     self.direct.store(false, Ordering::Relaxed);
@@ -137,7 +163,7 @@ impl<'a> Dest<'a> {
                         rustix::fs::fcntl_setfl(self.file, flags - OFlags::DIRECT)?;
                     }
                 }
-                done => return done,
+                Err(e) => return Err(e),
             }
         }
         self.file.write_all_at(data, offset)?;
@@ -146,7 +172,12 @@ impl<'a> Dest<'a> {
         if let Some(len) = std::num::NonZeroU64::new(data.len() as u64) {
             let _ = rustix::fs::fadvise(self.file, offset, Some(len), Advice::DontNeed);
         }
-        Ok(())
+        Ok(Written::default())
+    }
+
+    /// Flushes what was written to stable storage (fdatasync).
+    pub(super) fn flush(&self) -> io::Result<()> {
+        self.file.sync_data()
     }
 
     /// Cuts the file to the content's `len`: direct writes pad the last block, and the

@@ -13,7 +13,7 @@ mod direct;
 use std::fs::File;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chunk::{Chunk, Pool};
@@ -46,6 +46,14 @@ const STREAM: Budget = Budget {
     buffers: 4,
     writers: 2,
 };
+
+/// Bytes written directly between two flushes of the device's write cache.
+///
+/// A direct write is complete once the device holds it, which for a virtual disk means the
+/// host's page cache: the final fdatasync would then wait for the host to write the whole
+/// blob. Flushing every 64 MiB, from a thread of its own, keeps the host writing while the
+/// copy goes on (measured: a third off a cold 1 GiB ingest; 16 MiB was slower, 32 as good).
+const FLUSH_EVERY: u64 = 64 << 20;
 
 /// What to copy.
 pub(crate) enum Source<'a> {
@@ -92,20 +100,25 @@ pub(crate) fn ingest(
     };
     // Page-cache writes to one file serialise on its inode: one writer is as fast.
     let writers = if dest.is_direct() { budget.writers } else { 1 };
-    let failure = Failure::default();
     let (queue, jobs) = sync_channel::<Arc<Chunk>>(budget.buffers);
-    let jobs = Mutex::new(jobs);
+    let (flush, flushes) = sync_channel::<()>(1);
+    let writing = Writing {
+        jobs: Mutex::new(jobs),
+        dest,
+        failure: Failure::default(),
+    };
     let copied = hashing::<Chunk>(|b3, sha| {
         std::thread::scope(|scope| {
-            // Owned here, so that every way out closes the queue and ends the writers.
-            let queue = queue;
+            // Owned here, so that every way out closes the queues and ends the threads.
+            let (queue, flush) = (queue, flush);
+            let mut flushes = Some(flushes);
             let mut pool = Pool::new(budget.chunk, budget.buffers, huge);
             let mut spawned = 0;
             let mut total: u64 = 0;
             // Each buffer comes back once hashed and written; a failed writer still
             // returns them (see `write_chunks`), so `take` cannot wait forever.
             while let Some(mut buf) = pool.take() {
-                if failure.happened() {
+                if writing.failure.happened() {
                     break;
                 }
                 let n = reader.fill(buf.space(), total).map_err(CopyError::Read)?;
@@ -125,8 +138,14 @@ pub(crate) fn ingest(
                 let _ = sha.send(Arc::clone(&chunk));
                 if spawned < writers {
                     spawned += 1;
-                    let (jobs, dest, failure) = (&jobs, &dest, &failure);
-                    scope.spawn(move || write_chunks(jobs, dest, failure));
+                    let (writing, flush) = (&writing, flush.clone());
+                    scope.spawn(move || write_chunks(writing, &flush));
+                }
+                if total > FLUSH_EVERY
+                    && let Some(flushes) = flushes.take()
+                {
+                    let writing = &writing;
+                    scope.spawn(move || flush_cache(writing, &flushes));
                 }
                 if queue.send(chunk).is_err() {
                     break;
@@ -140,6 +159,7 @@ pub(crate) fn ingest(
             Ok(total)
         })
     });
+    let Writing { dest, failure, .. } = writing;
     // The writer's own error says more than whatever stopped the reader.
     if let Some(error) = failure.take() {
         return Err(CopyError::Write(error));
@@ -179,17 +199,53 @@ fn fill_from(source: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
+/// What the writer threads share.
+struct Writing<'a> {
+    /// The chunks to write, in the order read.
+    jobs: Mutex<Receiver<Arc<Chunk>>>,
+    dest: Dest<'a>,
+    failure: Failure,
+}
+
 /// A writer thread: takes the next queued chunk and writes it in place, until the queue
-/// closes. After a failure it keeps taking chunks, unwritten, so that their buffers return.
-fn write_chunks(jobs: &Mutex<Receiver<Arc<Chunk>>>, dest: &Dest<'_>, failure: &Failure) {
+/// closes, asking `flush` for a flush of the device's cache every [`FLUSH_EVERY`] bytes.
+/// After a failure it keeps taking chunks, unwritten, so that their buffers return.
+fn write_chunks(writing: &Writing<'_>, flush: &SyncSender<()>) {
     loop {
-        let next = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let next = writing
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .recv();
         let Ok(chunk) = next else { return };
-        if failure.happened() {
+        if writing.failure.happened() {
             continue;
         }
-        if let Err(e) = dest.write(chunk.data(), chunk.padded(), chunk.offset) {
-            failure.set(e);
+        match writing
+            .dest
+            .write(chunk.data(), chunk.padded(), chunk.offset)
+        {
+            // One pending request is enough: a flush covers every write done before it.
+            Ok(written) if written.passes(FLUSH_EVERY) => {
+                let _ = flush.try_send(());
+            }
+            Ok(_) => {}
+            Err(e) => writing.failure.set(e),
+        }
+    }
+}
+
+/// The flushing thread: fdatasyncs the file each time a writer asks, until none can.
+///
+/// Its errors are the copy's: an fdatasync reports a write-back error once per open file,
+/// so one swallowed here would never reach the caller's final fdatasync.
+fn flush_cache(writing: &Writing<'_>, requests: &Receiver<()>) {
+    for () in requests {
+        if writing.failure.happened() {
+            continue;
+        }
+        if let Err(e) = writing.dest.flush() {
+            writing.failure.set(e);
         }
     }
 }

@@ -43,6 +43,8 @@ fn a_file_is_copied_and_hashed_whole_cached_or_not() {
         CHUNK + 1,
         3 * CHUNK + 12345,
         FILE.buffers * CHUNK * 2 + 7,
+        // Past a flush of the device's cache.
+        FLUSH_EVERY as usize + 3 * CHUNK + 5,
     ];
     for cold in [false, true] {
         for len in lengths {
@@ -210,4 +212,18 @@ fn a_failing_source_reports_the_read_error() {
         Err(CopyError::Read(e)) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset),
         other => panic!("expected the read error, got {other:?}"),
     }
+}
+
+#[test]
+fn a_flush_is_due_each_time_the_writes_pass_a_step() {
+    let dest = tempfile::NamedTempFile::new().unwrap();
+    let dest = Dest::new(dest.as_file());
+    let chunk = vec![1u8; chunk::ALIGN];
+    let mut due = 0;
+    for i in 0..10u64 {
+        let written = dest.write(&chunk, &chunk, i * chunk::ALIGN as u64).unwrap();
+        due += u32::from(written.passes(3 * chunk::ALIGN as u64));
+    }
+    // Through the page cache nothing is counted: its write-back is the kernel's.
+    assert_eq!(due, if dest.is_direct() { 3 } else { 0 });
 }
