@@ -130,8 +130,15 @@ fn read_chunk(source: &mut dyn Read, buf: &mut Vec<u8>) -> io::Result<()> {
         source.take(CHUNK as u64).read_to_end(buf)?;
         return Ok(());
     }
+    let filled = read_full(source, buf)?;
+    buf.truncate(filled);
+    Ok(())
+}
+
+/// Reads until `buf` is full or the source ends; how much was read.
+pub(crate) fn read_full(source: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
-    while filled < CHUNK {
+    while filled < buf.len() {
         match source.read(&mut buf[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
@@ -139,8 +146,7 @@ fn read_chunk(source: &mut dyn Read, buf: &mut Vec<u8>) -> io::Result<()> {
             Err(e) => return Err(e),
         }
     }
-    buf.truncate(filled);
-    Ok(())
+    Ok(filled)
 }
 
 fn hash_blake3<T: AsRef<[u8]>>(chunks: Receiver<Arc<T>>) -> [u8; 32] {

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chunk::{Chunk, Pool};
 use direct::{Dest, FileReader};
 
-use crate::digest::{CopyError, hashing};
+use crate::digest::{CopyError, hashing, read_full};
 use crate::entry::Digests;
 
 /// The memory a copy may hold and the writes it keeps in flight.
@@ -78,26 +78,7 @@ pub(crate) fn ingest(
     progress: &dyn Fn(u64),
 ) -> Result<Digests, CopyError> {
     let dest = Dest::new(dest);
-    let mut stream_file;
-    // Huge pages only for content that fills chunks: known for a file, learnt for a stream.
-    let mut huge = false;
-    let (mut reader, budget) = match source {
-        Source::File(file) => {
-            let meta = file.metadata().map_err(CopyError::Read)?;
-            // procfs and the like report regular files of length 0 that are not empty.
-            if meta.is_file() && meta.len() > 0 {
-                if limit.is_none_or(|limit| meta.len() <= limit) {
-                    dest.reserve(meta.len()).map_err(CopyError::Write)?;
-                }
-                huge = meta.len() >= FILE.chunk as u64;
-                (Reader::File(FileReader::new(file, meta.len())), &FILE)
-            } else {
-                stream_file = file;
-                (Reader::Stream(&mut stream_file), &STREAM)
-            }
-        }
-        Source::Stream(stream) => (Reader::Stream(stream), &STREAM),
-    };
+    let (mut reader, budget, huge) = Reader::open(source, &dest, limit)?;
     // Page-cache writes to one file serialise on its inode: one writer is as fast.
     let writers = if dest.is_direct() { budget.writers } else { 1 };
     let (queue, jobs) = sync_channel::<Arc<Chunk>>(budget.buffers);
@@ -171,32 +152,46 @@ pub(crate) fn ingest(
 
 /// Where chunks are read from.
 enum Reader<'a> {
+    /// A regular file, read at offsets.
     File(FileReader<'a>),
+    /// A file that is not regular (pipe, device), read to its end.
+    Pipe(&'a File),
     Stream(&'a mut dyn Read),
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// The reader of `source`, the budget it copies with, and whether its buffers start on
+    /// huge pages: only for content known to fill chunks (a stream's switch to them after
+    /// its first full chunk). A regular file's length is reserved in `dest` first.
+    fn open(
+        source: Source<'a>,
+        dest: &Dest<'_>,
+        limit: Option<u64>,
+    ) -> Result<(Self, &'static Budget, bool), CopyError> {
+        let file = match source {
+            Source::Stream(stream) => return Ok((Self::Stream(stream), &STREAM, false)),
+            Source::File(file) => file,
+        };
+        let meta = file.metadata().map_err(CopyError::Read)?;
+        // procfs and the like report regular files of length 0 that are not empty.
+        if !meta.is_file() || meta.len() == 0 {
+            return Ok((Self::Pipe(file), &STREAM, false));
+        }
+        if limit.is_none_or(|limit| meta.len() <= limit) {
+            dest.reserve(meta.len()).map_err(CopyError::Write)?;
+        }
+        let huge = meta.len() >= FILE.chunk as u64;
+        Ok((Self::File(FileReader::new(file, meta.len())), &FILE, huge))
+    }
+
     /// Fills `buf` with the content at `offset`; fewer bytes only at the end.
     fn fill(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         match self {
             Self::File(file) => file.fill(buf, offset),
-            Self::Stream(stream) => fill_from(&mut **stream, buf),
+            Self::Pipe(file) => read_full(file, buf),
+            Self::Stream(stream) => read_full(&mut **stream, buf),
         }
     }
-}
-
-/// Reads a stream until `buf` is full or the stream ends.
-fn fill_from(source: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match source.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// What the writer threads share.
