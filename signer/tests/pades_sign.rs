@@ -100,6 +100,18 @@ fn ours_validate(pdf: &[u8], signatures: usize) {
 
 /// `pyhanko sign <command> [options] --pretty-print --trust-replace --trust ROOT FILE`,
 /// with the PKI's root written into `dir`: whether it succeeded, and all it printed.
+/// What B-LT and B-LTA need, written into `dir`: the test PKI's CRLs, the OCSP responses
+/// named in `ocsp` as revocation values, and a time-stamp authority.
+fn long_term_inputs(dir: &Path, ocsp: &[&str]) -> (SuppliedRevocation, TestTsa) {
+    let mut files = vec!["root.crl", "inter.crl"];
+    files.extend_from_slice(ocsp);
+    pki().write(dir, &files);
+    let crls = [dir.join("root.crl"), dir.join("inter.crl")];
+    let responses: Vec<_> = ocsp.iter().map(|name| dir.join(name)).collect();
+    let revocation = SuppliedRevocation::from_files(&crls, &responses).unwrap();
+    (revocation, TestTsa::new(pki()))
+}
+
 fn run_pyhanko(command: &str, options: &[&str], path: &Path, dir: &Path) -> (bool, String) {
     let root = dir.join("root.pem");
     std::fs::write(&root, pki().file("root.pem")).unwrap();
@@ -348,10 +360,7 @@ fn two_signers_adding_their_own_fields_validate() {
 #[test]
 fn b_lt_and_b_lta_validate_in_pyhanko() {
     let dir = tempfile::tempdir().unwrap();
-    pki().write(dir.path(), &["root.crl", "inter.crl"]);
-    let crls = [dir.path().join("root.crl"), dir.path().join("inter.crl")];
-    let revocation = SuppliedRevocation::from_files(&crls, &[] as &[&str]).unwrap();
-    let tsa = TestTsa::new(pki());
+    let (revocation, tsa) = long_term_inputs(dir.path(), &[]);
     let services = LevelServices {
         timestamper: Some(&tsa),
         revocation: Some(&revocation),
@@ -398,10 +407,7 @@ fn b_lta_outlives_its_revocation_data_in_pyhanko() {
     // pyHanko 0.38's past validation finds no CRL for a certificate issued by an
     // intermediate CA (`REVOCATION_OUT_OF_BOUNDS_NO_POE` with the RSA signer's CRL).
     let dir = tempfile::tempdir().unwrap();
-    pki().write(dir.path(), &["root.crl", "inter.crl", "ec.ocsp"]);
-    let crls = [dir.path().join("root.crl"), dir.path().join("inter.crl")];
-    let revocation = SuppliedRevocation::from_files(&crls, &[dir.path().join("ec.ocsp")]).unwrap();
-    let tsa = TestTsa::new(pki());
+    let (revocation, tsa) = long_term_inputs(dir.path(), &["ec.ocsp"]);
     let services = LevelServices {
         timestamper: Some(&tsa),
         revocation: Some(&revocation),

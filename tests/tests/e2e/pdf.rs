@@ -172,29 +172,36 @@ fn dalel_sign_pdf_draws_the_signature_where_asked_and_validates() {
     );
 }
 
+/// `POST /v1/sign/pdf` with the multipart `parts`: status, content type and body.
+fn post_sign_pdf(
+    agent: &ureq::Agent,
+    server: &DalelServer,
+    parts: &[(&str, &[u8])],
+) -> (u16, Option<String>, Vec<u8>) {
+    let (content_type, body) = super::signing::multipart(parts);
+    let mut response = agent
+        .post(&server.url("/v1/sign/pdf"))
+        .header("Authorization", &server.bearer())
+        .header("Content-Type", &content_type)
+        .send(&body[..])
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (
+        status,
+        content_type,
+        response.body_mut().read_to_vec().unwrap(),
+    )
+}
+
 #[test]
 fn sign_pdf_over_http_fills_the_next_box_and_reports_errors() {
     let server = DalelServer::start(&[]);
     let agent = agent();
-    let post = |parts: &[(&str, &[u8])]| {
-        let (content_type, body) = super::signing::multipart(parts);
-        let mut response = agent
-            .post(&server.url("/v1/sign/pdf"))
-            .header("Authorization", &server.bearer())
-            .header("Content-Type", &content_type)
-            .send(&body[..])
-            .unwrap();
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
-        (
-            status,
-            content_type,
-            response.body_mut().read_to_vec().unwrap(),
-        )
-    };
+    let post = |parts: &[(&str, &[u8])]| post_sign_pdf(&agent, &server, parts);
     let mut pdf = pdf_with_boxes(2);
     for (i, name) in ["Әбілқасым Ұлықбек", "Айгүл Серікқызы"].iter().enumerate()
     {
@@ -266,18 +273,8 @@ fn a_capture_archived_over_http_is_drawn_by_reference() {
     let capture = archive("handwriting", pen);
     let scan = archive("scan", b"{}");
     let post = |parts: &[(&str, &[u8])]| {
-        let (content_type, body) = super::signing::multipart(parts);
-        let mut response = agent
-            .post(&server.url("/v1/sign/pdf"))
-            .header("Authorization", &server.bearer())
-            .header("Content-Type", &content_type)
-            .config()
-            .http_status_as_error(false)
-            .build()
-            .send(&body[..])
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.body_mut().read_to_vec().unwrap())
+        let (status, _, body) = post_sign_pdf(&agent, &server, parts);
+        (status, body)
     };
     let pdf = minimal_pdf();
     let placed: [(&str, &[u8]); 3] = [("pdf", &pdf), ("page", b"1"), ("rect", b"300,100,520,190")];
