@@ -107,3 +107,51 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let _ = fs::remove_file(&temp);
     result
 }
+
+/// Takes the exclusive lock of `file` ([`File::try_lock`]), waiting up to 100 ms while
+/// it is held, and answers `WouldBlock` only after that.
+///
+/// A lock that belongs to a closed instance can still be held for a moment: a process
+/// forked at the same time by any thread (to run a command) shares the locked file until
+/// it execs. Only a holder that stays means another instance.
+///
+/// # Errors
+/// As [`File::try_lock`].
+pub fn try_lock(file: &File) -> Result<(), fs::TryLockError> {
+    const ATTEMPTS: u32 = 20;
+    for _ in 1..ATTEMPTS {
+        match file.try_lock() {
+            Err(fs::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            done => return done,
+        }
+    }
+    file.try_lock()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_lock_released_within_the_wait_is_taken_and_a_kept_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock");
+        let open = || File::create(&path).unwrap();
+        let holder = open();
+        holder.lock().unwrap();
+        let contender = open();
+        assert!(matches!(
+            try_lock(&contender),
+            Err(fs::TryLockError::WouldBlock)
+        ));
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            drop(holder);
+        });
+        try_lock(&contender).unwrap();
+        releaser.join().unwrap();
+    }
+}

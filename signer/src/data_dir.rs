@@ -118,7 +118,7 @@ impl DataDir {
                 path: self.path.clone(),
                 source,
             })?;
-        match file.try_lock() {
+        match archive::durable::try_lock(&file) {
             Ok(()) => Ok(ServeLock { _file: file }),
             Err(fs::TryLockError::WouldBlock) => Err(DataDirError::InUse {
                 path: self.path.clone(),

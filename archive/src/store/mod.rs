@@ -195,7 +195,7 @@ impl Archive {
             .write(true)
             .open(&lock_path)
             .map_err(io("cannot open", &lock_path))?;
-        match lock.try_lock() {
+        match crate::durable::try_lock(&lock) {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(ArchiveError::InUse(dir.to_owned())),
             Err(fs::TryLockError::Error(e)) => return Err(io("cannot lock", &lock_path)(e)),

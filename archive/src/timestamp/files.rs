@@ -97,7 +97,7 @@ pub(crate) fn lock(dir: &Path, path: &Path) -> Result<File, TimestampError> {
         .truncate(false)
         .open(path)
         .map_err(TimestampError::io("open", path))?;
-    match file.try_lock() {
+    match crate::durable::try_lock(&file) {
         Ok(()) => Ok(file),
         Err(fs::TryLockError::WouldBlock) => Err(TimestampError::InUse {
             dir: dir.to_path_buf(),

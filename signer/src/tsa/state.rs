@@ -60,7 +60,7 @@ impl StateDir {
             .truncate(false)
             .open(&lock_path)
             .map_err(io("opening", &lock_path))?;
-        match lock.try_lock() {
+        match archive::durable::try_lock(&lock) {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => return Err(TsaError::InUse { path: lock_path }),
             Err(TryLockError::Error(source)) => {
